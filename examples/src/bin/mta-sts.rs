@@ -1,0 +1,211 @@
+//! `mta-sts`: check MTA-STS policies, TXT records and MX hosts from the command line.
+//!
+//! Exit status: 0 when the input is valid, 1 when it is not (the reasons go to
+//! stderr), 2 for usage and I/O errors.
+
+// Doc comments here are clap help text, written for the terminal, not rustdoc.
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mta_sts_policy::{ParseOptions, Policy, PolicyErrors, StsRecord, DEFAULT_MAX_POLICY_SIZE};
+use serde_json::json;
+
+/// Check MTA-STS (RFC 8461) policies, `_mta-sts` TXT records and MX hosts.
+///
+/// Exit status: 0 valid, 1 invalid (reasons on stderr), 2 usage or I/O error.
+#[derive(Parser, Debug)]
+#[command(name = "mta-sts", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse and validate a policy file (the body of
+    /// https://mta-sts.DOMAIN/.well-known/mta-sts.txt).
+    ///
+    /// Valid: exit 0 and a summary, or with --json one object:
+    /// {"version":"STSv1","mode":"enforce","max_age":604800,"mx":["mail.example.com"],
+    /// "extensions":[["key","value"]],"warnings":["line 3, column 5: ..."]}.
+    /// mx values are in policy order, normalised (lower case, A-labels, no trailing dot).
+    /// Invalid: exit 1, and stderr has one line per error, "line L, column C: message".
+    /// Files over 64 KiB are refused without being read whole.
+    Policy {
+        /// Refuse every deviation from the RFC 8461 grammar (for domain owners and
+        /// linters) instead of accepting the safe ones with a warning (as senders do).
+        #[arg(long)]
+        strict: bool,
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// The policy file; "-" reads standard input.
+        file: String,
+    },
+    /// Find the usable record in an `_mta-sts` TXT answer and validate it.
+    ///
+    /// Each argument is one TXT record of the answer, its strings already joined.
+    /// Records that do not begin with "v=STSv1" are discarded; exactly one must remain.
+    /// Usable: exit 0, and with --json {"id":"...","extensions":[["k","v"]]}.
+    /// Otherwise exit 1, and stderr says why (no record, several records, or the
+    /// syntax error and its column).
+    Record {
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// The TXT records of the answer (put "--" before them if one starts with "-").
+        #[arg(required = true)]
+        records: Vec<String>,
+    },
+    /// Check MX hosts against the mx patterns of a policy file (RFC 8461 §4.1).
+    ///
+    /// Prints one line per host, in order: "HOST<TAB>match" or "HOST<TAB>no-match",
+    /// and exits 0. Exits 1 when the policy is invalid.
+    Match {
+        /// The policy file; "-" reads standard input.
+        policy_file: String,
+        /// The MX host names to check.
+        #[arg(required = true)]
+        hosts: Vec<String>,
+    },
+}
+
+/// A failure that ends the command: exit 1 (invalid input) or 2 (I/O).
+enum Failure {
+    Invalid(Vec<String>),
+    Io(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Policy { strict, json, file } => cmd_policy(&file, strict, json),
+        Command::Record { json, records } => cmd_record(&records, json),
+        Command::Match { policy_file, hosts } => cmd_match(&policy_file, &hosts),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Invalid(lines)) => {
+            let mut err = std::io::stderr().lock();
+            for line in lines {
+                let _ = writeln!(err, "{line}");
+            }
+            ExitCode::from(1)
+        }
+        Err(Failure::Io(message)) => {
+            let _ = writeln!(std::io::stderr(), "mta-sts: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads at most `limit + 1` bytes, so the parser can tell an oversized input
+/// without it ever being held whole.
+fn read_limited(path: &str, limit: usize) -> Result<Vec<u8>, Failure> {
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut buf = Vec::new();
+    let result = if path == "-" {
+        std::io::stdin().lock().take(cap).read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(cap).read_to_end(&mut buf))
+    };
+    result.map_err(|e| Failure::Io(format!("{path}: {e}")))?;
+    Ok(buf)
+}
+
+fn error_lines(errors: &PolicyErrors) -> Vec<String> {
+    errors.errors().iter().map(ToString::to_string).collect()
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Io(format!("stdout: {e}")))
+}
+
+fn load_policy(path: &str, strict: bool) -> Result<mta_sts_policy::ParsedPolicy, Failure> {
+    let options = ParseOptions {
+        strict,
+        max_size: DEFAULT_MAX_POLICY_SIZE,
+    };
+    let input = read_limited(path, options.max_size)?;
+    Policy::parse_with(&input, &options).map_err(|e| Failure::Invalid(error_lines(&e)))
+}
+
+fn cmd_policy(path: &str, strict: bool, as_json: bool) -> Result<(), Failure> {
+    let parsed = load_policy(path, strict)?;
+    let policy = &parsed.policy;
+    let warnings: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
+    if as_json {
+        let value = json!({
+            "version": policy.version(),
+            "mode": policy.mode().as_str(),
+            "max_age": policy.max_age(),
+            "mx": policy.mx().iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            "extensions": policy.extensions().iter().map(|e| [e.name(), e.value()]).collect::<Vec<_>>(),
+            "warnings": warnings,
+        });
+        return print(&format!("{value}\n"));
+    }
+    let mut text = format!(
+        "valid MTA-STS policy ({})\n  version: {}\n  mode:    {}\n  max_age: {} ({})\n",
+        if strict { "strict" } else { "sender rules" },
+        policy.version(),
+        policy.mode(),
+        policy.max_age(),
+        human_duration(policy.max_age()),
+    );
+    for mx in policy.mx() {
+        text.push_str(&format!("  mx:      {mx}\n"));
+    }
+    for ext in policy.extensions() {
+        text.push_str(&format!("  {}: {} (extension, ignored)\n", ext.name(), ext.value()));
+    }
+    if !warnings.is_empty() {
+        text.push_str(&format!("{} warning(s):\n", warnings.len()));
+        for w in &warnings {
+            text.push_str(&format!("  {w}\n"));
+        }
+    }
+    print(&text)
+}
+
+fn human_duration(secs: u64) -> String {
+    match secs {
+        0 => "no caching".to_owned(),
+        s if s % 86_400 == 0 => format!("{} day(s)", s / 86_400),
+        s if s % 3_600 == 0 => format!("{} hour(s)", s / 3_600),
+        s => format!("{s} second(s)"),
+    }
+}
+
+fn cmd_record(records: &[String], as_json: bool) -> Result<(), Failure> {
+    let record = StsRecord::discover(records).map_err(|e| Failure::Invalid(vec![e.to_string()]))?;
+    if as_json {
+        let value = json!({
+            "id": record.id().as_str(),
+            "extensions": record.extensions().iter().map(|e| [e.name(), e.value()]).collect::<Vec<_>>(),
+        });
+        return print(&format!("{value}\n"));
+    }
+    let mut text = format!("valid _mta-sts record\n  id: {}\n", record.id());
+    for ext in record.extensions() {
+        text.push_str(&format!("  {}={} (extension, ignored)\n", ext.name(), ext.value()));
+    }
+    print(&text)
+}
+
+fn cmd_match(path: &str, hosts: &[String]) -> Result<(), Failure> {
+    let parsed = load_policy(path, false)?;
+    let matcher = parsed.policy.matcher();
+    let mut text = String::new();
+    for host in hosts {
+        let verdict = if matcher.matches(host) { "match" } else { "no-match" };
+        text.push_str(&format!("{host}\t{verdict}\n"));
+    }
+    print(&text)
+}

@@ -1,0 +1,275 @@
+//! MX patterns (`sts-policy-mx-value = ["*."] Domain`, RFC 8461 §3.2) and the
+//! matching rule of §4.1.
+
+use std::fmt;
+
+use crate::domain::{check_ascii_domain, suggest_a_labels, DomainErrorKind, MAX_DOMAIN_LEN};
+
+/// One `mx` pattern of a policy: a host name, or `*.` and a domain.
+///
+/// Always normalised: lower case, A-labels, no trailing dot. Build one with
+/// [`MxPattern::new`] (A-labels required, as in a policy file) or
+/// [`MxPattern::from_unicode`] (U-labels converted).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MxPattern {
+    /// The normalised text, `*.` included for a wildcard.
+    text: Box<str>,
+}
+
+/// Why a string is not a valid `mx` pattern.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PatternError {
+    /// A `*` that is not the whole first label (`*.example.com`).
+    #[error("'*' may only be the whole first label, as in \"*.example.com\"")]
+    MisplacedWildcard,
+    /// The pattern (after `*.`) is not a valid domain name.
+    #[error(transparent)]
+    Domain(DomainErrorKind),
+}
+
+impl MxPattern {
+    /// Parses a pattern written with A-labels, as a policy file must hold it.
+    /// Upper case is lowered and one trailing dot removed.
+    ///
+    /// ```
+    /// use mta_sts_policy::MxPattern;
+    /// let p = MxPattern::new("*.Example.NET").unwrap();
+    /// assert_eq!(p.as_str(), "*.example.net");
+    /// assert!(p.is_wildcard());
+    /// assert!(MxPattern::new("mail.*.example.net").is_err());
+    /// assert!(MxPattern::new("192.0.2.25").is_err());
+    /// ```
+    pub fn new(pattern: &str) -> Result<Self, PatternError> {
+        let pattern = pattern.strip_suffix('.').unwrap_or(pattern);
+        Self::parse_normal(pattern)
+    }
+
+    /// Like [`MxPattern::new`], but converts U-labels to A-labels first, for domain
+    /// owners who write their names in Unicode.
+    ///
+    /// ```
+    /// use mta_sts_policy::MxPattern;
+    /// assert_eq!(MxPattern::from_unicode("*.bücher.example").unwrap().as_str(), "*.xn--bcher-kva.example");
+    /// ```
+    pub fn from_unicode(pattern: &str) -> Result<Self, PatternError> {
+        let pattern = pattern.strip_suffix('.').unwrap_or(pattern);
+        if pattern.is_ascii() {
+            return Self::parse_normal(pattern);
+        }
+        let (wild, domain) = match pattern.strip_prefix("*.") {
+            Some(rest) => (true, rest),
+            None => (false, pattern),
+        };
+        let ascii = idna::domain_to_ascii(domain).map_err(|_| PatternError::Domain(DomainErrorKind::Idna))?;
+        if wild {
+            Self::parse_normal(&format!("*.{ascii}"))
+        } else {
+            Self::parse_normal(&ascii)
+        }
+    }
+
+    /// Parses a pattern that has no trailing dot.
+    pub(crate) fn parse_normal(pattern: &str) -> Result<Self, PatternError> {
+        let domain = pattern.strip_prefix("*.").unwrap_or(pattern);
+        if domain.contains('*') {
+            return Err(PatternError::MisplacedWildcard);
+        }
+        if !domain.is_ascii() {
+            return Err(PatternError::Domain(DomainErrorKind::ULabel {
+                suggestion: suggest_a_labels(pattern.strip_prefix("*.").unwrap_or(pattern)).map(|a| {
+                    if pattern.starts_with("*.") {
+                        format!("*.{a}")
+                    } else {
+                        a
+                    }
+                }),
+            }));
+        }
+        check_ascii_domain(domain.as_bytes()).map_err(PatternError::Domain)?;
+        Ok(Self {
+            text: pattern.to_ascii_lowercase().into_boxed_str(),
+        })
+    }
+
+    /// The normalised pattern, `*.` included for a wildcard.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the pattern is a wildcard (`*.example.com`).
+    pub fn is_wildcard(&self) -> bool {
+        self.text.starts_with("*.")
+    }
+
+    /// The domain part: the whole name, or what follows `*.`.
+    pub fn domain(&self) -> &str {
+        self.text.strip_prefix("*.").unwrap_or(&self.text)
+    }
+
+    /// Whether `host` matches this pattern (RFC 8461 §4.1). See
+    /// [`MxMatcher`](crate::MxMatcher) for matching against many patterns at once;
+    /// both apply the same rule.
+    ///
+    /// ```
+    /// use mta_sts_policy::MxPattern;
+    /// let p = MxPattern::new("*.example.com").unwrap();
+    /// assert!(p.matches("Mail.Example.com."));
+    /// assert!(!p.matches("example.com"));
+    /// assert!(!p.matches("foo.bar.example.com"));
+    /// ```
+    pub fn matches(&self, host: &str) -> bool {
+        with_normal_host(host, |host| self.matches_normal(host)).unwrap_or(false)
+    }
+
+    /// Matches a host already normalised by [`with_normal_host`].
+    pub(crate) fn matches_normal(&self, host: &str) -> bool {
+        if self.is_wildcard() {
+            wildcard_suffix(host) == Some(self.domain())
+        } else {
+            host == self.domain()
+        }
+    }
+}
+
+impl fmt::Debug for MxPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MxPattern({:?})", self.text)
+    }
+}
+
+impl fmt::Display for MxPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for MxPattern {
+    type Err = PatternError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+/// For a normalised host `label.rest`, the `rest` a wildcard pattern must equal:
+/// the first label must be non-empty, and so must the rest.
+pub(crate) fn wildcard_suffix(host: &str) -> Option<&str> {
+    let (first, rest) = host.split_once('.')?;
+    if first.is_empty() || rest.is_empty() {
+        None
+    } else {
+        Some(rest)
+    }
+}
+
+/// Normalises a candidate MX host for matching and hands it to `f`: one trailing
+/// dot removed, ASCII lowered into a stack buffer (no allocation), non-ASCII
+/// converted to A-labels (the only path that allocates). Returns `None` for a host
+/// that can never match: empty, too long, an IP literal, or not convertible.
+pub(crate) fn with_normal_host<T>(host: &str, f: impl FnOnce(&str) -> T) -> Option<T> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    if host.is_ascii() {
+        let bytes = host.as_bytes();
+        if bytes.is_empty() || bytes.len() > MAX_DOMAIN_LEN {
+            return None;
+        }
+        let mut buf = [0u8; MAX_DOMAIN_LEN];
+        let out = buf.get_mut(..bytes.len())?;
+        for (o, &b) in out.iter_mut().zip(bytes) {
+            *o = b.to_ascii_lowercase();
+        }
+        let lowered = std::str::from_utf8(out).ok()?;
+        if is_ip_literal(lowered) {
+            return None;
+        }
+        Some(f(lowered))
+    } else {
+        let ascii = idna::domain_to_ascii(host).ok()?;
+        if ascii.is_empty() || ascii.len() > MAX_DOMAIN_LEN || !ascii.is_ascii() || is_ip_literal(&ascii) {
+            return None;
+        }
+        Some(f(&ascii))
+    }
+}
+
+/// An address literal in any spelling: `[...]`, anything with `:` (IPv6), or a
+/// name whose last label is all digits (IPv4 and its short and octal forms).
+pub(crate) fn is_ip_literal(host: &str) -> bool {
+    if host.starts_with('[') || host.contains(':') {
+        return true;
+    }
+    let last = host.rsplit('.').next().unwrap_or(host);
+    !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_rule() {
+        let p = MxPattern::new("*.example.com").unwrap();
+        assert!(p.matches("mail.example.com"));
+        assert!(p.matches("MAIL.EXAMPLE.COM."));
+        for host in [
+            "example.com",
+            "a.b.example.com",
+            ".example.com",
+            "xexample.com",
+            "mail.example.com..",
+            "",
+        ] {
+            assert!(!p.matches(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn exact_rule() {
+        let p = MxPattern::new("mail.example.com").unwrap();
+        assert!(p.matches("Mail.Example.Com."));
+        assert!(!p.matches("x.mail.example.com"));
+        assert!(!p.matches("example.com"));
+    }
+
+    #[test]
+    fn ip_literals() {
+        assert!(matches!(
+            MxPattern::new("192.0.2.1"),
+            Err(PatternError::Domain(DomainErrorKind::IpLiteral))
+        ));
+        let p = MxPattern::new("*.0.2.1x").unwrap();
+        assert!(p.matches("a.0.2.1x"));
+        for host in ["192.0.2.1", "[192.0.2.1]", "::1", "[IPv6:2001:db8::1]"] {
+            assert!(is_ip_literal(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn u_labels() {
+        let err = MxPattern::new("*.bücher.example").unwrap_err();
+        assert_eq!(
+            err,
+            PatternError::Domain(DomainErrorKind::ULabel {
+                suggestion: Some("*.xn--bcher-kva.example".into())
+            })
+        );
+        let p = MxPattern::new("*.xn--bcher-kva.example").unwrap();
+        assert!(p.matches("mx.bücher.example"));
+        assert!(p.matches("MX.BÜCHER.example."));
+    }
+
+    #[test]
+    fn misplaced_wildcards() {
+        for bad in [
+            "*",
+            "*.",
+            "**.example.com",
+            "mx*.example.com",
+            "a.*.example.com",
+            "*example.com",
+            "*.*.example.com",
+        ] {
+            assert!(MxPattern::new(bad).is_err(), "{bad}");
+        }
+    }
+}
