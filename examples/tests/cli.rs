@@ -1,0 +1,196 @@
+//! The `mta-sts` CLI as scripts use it: exit codes, stdout and stderr formats.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mta-sts"))
+}
+
+fn data(name: &str) -> String {
+    let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    p.push("data");
+    p.push(name);
+    p.to_string_lossy().into_owned()
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The CLI may stop reading early (oversized input): a broken pipe is fine.
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn policy_json_is_the_documented_object() {
+    let o = run(&["policy", "--json", &data("mta-sts.txt")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "{\"version\":\"STSv1\",\"mode\":\"enforce\",\"max_age\":604800,\"mx\":[\"mail.example.com\",\"*.example.net\",\"backupmx.example.com\"],\"extensions\":[],\"warnings\":[]}\n"
+    );
+}
+
+#[test]
+fn policy_json_normalises_mx_and_lists_warnings_and_extensions() {
+    let input = b"version: STSv1\nmode: testing\nmx: MX.Example.COM.\nmx: *.xn--bcher-kva.example\nmax_age: 86400\nkey: value\n";
+    let o = run_stdin(&["policy", "--json", "-"], input);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["mx"],
+        serde_json::json!(["mx.example.com", "*.xn--bcher-kva.example"])
+    );
+    assert_eq!(v["extensions"], serde_json::json!([["key", "value"]]));
+    assert_eq!(
+        v["warnings"],
+        serde_json::json!(["line 3, column 5: trailing dot removed from mx pattern \"MX.Example.COM.\""])
+    );
+}
+
+#[test]
+fn policy_summary_without_json() {
+    let o = run(&["policy", &data("lenient.txt")]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("mode:    testing"), "{out}");
+    assert!(out.contains("mx:      mx1.example.com"), "{out}");
+    assert!(out.contains("6 warning(s)"), "{out}");
+}
+
+#[test]
+fn policy_strict_refuses_deviations_one_line_per_error() {
+    let o = run(&["policy", "--strict", &data("lenient.txt")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 5, "{err}");
+    for line in &lines {
+        let (pos, _) = line.split_once(": ").unwrap();
+        let (l, c) = pos.split_once(", ").unwrap();
+        assert!(l.strip_prefix("line ").unwrap().parse::<usize>().is_ok(), "{line}");
+        assert!(c.strip_prefix("column ").unwrap().parse::<usize>().is_ok(), "{line}");
+    }
+    assert_eq!(lines[0], "line 1, column 1: a byte order mark is not allowed");
+}
+
+#[test]
+fn policy_invalid_exits_1_with_positions() {
+    let o = run(&["policy", "--json", &data("invalid.txt")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert_eq!(
+        stderr(&o),
+        "line 2, column 7: mode must be \"enforce\", \"testing\" or \"none\", found \"Enforce\"\n\
+         line 3, column 5: invalid mx pattern \"mail.*.example.com\": '*' may only be the whole first label, as in \"*.example.com\"\n\
+         line 4, column 10: max_age must be 1 to 10 digits, found \"12345678901\"\n"
+    );
+}
+
+#[test]
+fn policy_over_64_kib_is_refused() {
+    let mut input = b"version: STSv1\nmode: none\nmax_age: 1\n".to_vec();
+    input.resize(8 * 1024 * 1024, b'#');
+    let o = run_stdin(&["policy", "-"], &input);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("larger than the limit of 65536 bytes"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn policy_io_error_exits_2() {
+    let o = run(&["policy", "/nonexistent/policy.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).starts_with("mta-sts: /nonexistent/policy.txt:"));
+}
+
+#[test]
+fn record_json() {
+    let o = run(&["record", "--json", "v=spf1 -all", "v=STSv1; id=20160831085700Z; ext=1"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "{\"id\":\"20160831085700Z\",\"extensions\":[[\"ext\",\"1\"]]}\n"
+    );
+}
+
+#[test]
+fn record_failures_say_why() {
+    let o = run(&["record", "v=spf1 -all"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no record"));
+    let o = run(&["record", "v=STSv1; id=1", "v=STSv1; id=2"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("2 records"));
+    let o = run(&["record", "--", "v=STSv1; id=a_b"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("column 13"), "{}", stderr(&o));
+}
+
+#[test]
+fn match_prints_one_line_per_host() {
+    let o = run(&[
+        "match",
+        &data("mta-sts.txt"),
+        "MAIL.example.com.",
+        "mx9.example.net",
+        "a.b.example.net",
+        "192.0.2.1",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "MAIL.example.com.\tmatch\nmx9.example.net\tmatch\na.b.example.net\tno-match\n192.0.2.1\tno-match\n"
+    );
+}
+
+#[test]
+fn match_with_invalid_policy_exits_1() {
+    let o = run(&["match", &data("invalid.txt"), "mx.example.com"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_commands() {
+    assert_eq!(run(&["match"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    let help = run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = stdout(&help);
+    for cmd in ["policy", "record", "match"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+    let help = stdout(&run(&["help", "policy"]));
+    assert!(help.contains("line L, column C"), "{help}");
+}
