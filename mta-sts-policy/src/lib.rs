@@ -17,8 +17,15 @@
 //!   type of a failure (§3.3);
 //! - [`mx_server_name`]: an MX host as a `rustls_pki_types::ServerName`.
 //!
-//! The policy cache state machine and the policy application verdicts will join
-//! this crate; the DNS and HTTPS traits live in `mta-sts-resolver-trait`.
+//! - the policy cache state machine: [`lookup`], [`refresh`] and
+//!   [`recheck_before_permanent_failure`], driven step by step with the results
+//!   of the host's DNS and HTTPS calls, never losing a valid policy (§3.3, §5.1);
+//!   [`CacheEntry`] is plain serde data for the host's store;
+//! - policy application: [`mx_verdict`] before connecting and [`session_verdict`]
+//!   after the handshake, each with the RFC 8460 [`ResultType`] to report (§4, §5).
+//!
+//! The DNS and HTTPS traits and the engines that drive these machines live in
+//! `mta-sts-resolver-trait`.
 //!
 //! # Example
 //!
@@ -44,6 +51,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod apply;
+mod cache;
 mod domain;
 mod extension;
 mod fetch;
@@ -52,7 +61,14 @@ mod parse;
 mod pattern;
 mod policy;
 mod record;
+mod serde_impls;
 
+pub use apply::{mx_verdict, session_verdict, CertificateStatus, MxSession, ResultType, Verdict, REASON_MX_MISMATCH};
+pub use cache::{
+    lookup, recheck_before_permanent_failure, refresh, Backoff, CacheConfig, CacheEntry, CachedPolicy, FetchReport,
+    NeedFetch, NeedTxt, NoPolicyReason, Outcome, RecheckDecision, RefreshAlert, RefreshState, Step, StoreAction,
+    UnixTime, ENTRY_FORMAT,
+};
 pub use domain::{normalize_domain, DomainError, DomainErrorKind, MAX_DOMAIN_LEN, MAX_LABEL_LEN};
 pub use extension::Extension;
 pub use fetch::{
