@@ -50,6 +50,11 @@ use crate::record::{DiscoveryError, PolicyId, StsRecord};
 /// The format version of [`CacheEntry`]; bumped when the stored shape changes.
 pub const ENTRY_FORMAT: u32 = 1;
 
+/// At most this many ids are held off at once; while that many are, no new id is
+/// fetched either, so a TXT record flapping between many ids cannot multiply the
+/// fetches.
+pub const MAX_BACKOFFS: usize = 8;
+
 /// Seconds since the Unix epoch.
 pub type UnixTime = u64;
 
@@ -115,7 +120,7 @@ impl CachedPolicy {
     }
 }
 
-/// The hold-off after a failed fetch.
+/// The hold-off after a failed fetch of one id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backoff {
     /// The id whose fetch failed.
@@ -149,8 +154,9 @@ pub struct CacheEntry {
     pub policy: Option<CachedPolicy>,
     /// The id of the last valid TXT record seen.
     pub last_seen_id: Option<PolicyId>,
-    /// The hold-off after a failed fetch, if one is in force or was.
-    pub backoff: Option<Backoff>,
+    /// The hold-offs after failed fetches, one per id (at most [`MAX_BACKOFFS`]).
+    #[serde(default)]
+    pub backoffs: Vec<Backoff>,
     /// Proactive refresh state.
     #[serde(default)]
     pub refresh: RefreshState,
@@ -163,7 +169,7 @@ impl CacheEntry {
             domain,
             policy: None,
             last_seen_id: None,
-            backoff: None,
+            backoffs: Vec::new(),
             refresh: RefreshState::default(),
         }
     }
@@ -196,7 +202,20 @@ impl CacheEntry {
     /// Whether the entry holds nothing worth keeping at `now`: no valid policy
     /// and no hold-off in force.
     pub fn is_empty_at(&self, now: UnixTime) -> bool {
-        self.valid_policy(now).is_none() && !self.backoff.is_some_and(|b| now < b.retry_at)
+        self.valid_policy(now).is_none() && !self.backoffs.iter().any(|b| now < b.retry_at)
+    }
+
+    /// The hold-off in force at `now` for a fetch of `id`, if any: the one of that
+    /// id, or, while [`MAX_BACKOFFS`] ids are held off, the earliest to end.
+    pub fn backoff_for(&self, id: PolicyId, now: UnixTime) -> Option<&Backoff> {
+        let active = || self.backoffs.iter().filter(move |b| now < b.retry_at);
+        active().find(|b| b.id == id).or_else(|| {
+            if active().count() >= MAX_BACKOFFS {
+                active().min_by_key(|b| b.retry_at)
+            } else {
+                None
+            }
+        })
     }
 }
 
@@ -478,8 +497,9 @@ impl Machine {
             Some(_) => None,
             None => Some(no_policy_if_uncached.unwrap_or(NoPolicyReason::TxtTemporaryFailure)),
         };
-        if self.entry.backoff.is_some_and(|b| now >= b.retry_at) {
-            self.entry.backoff = None;
+        let before = self.entry.backoffs.len();
+        self.entry.backoffs.retain(|b| now < b.retry_at);
+        if self.entry.backoffs.len() != before {
             self.dirty = true;
         }
         let store = if self.entry.is_empty_at(now) {
@@ -557,7 +577,7 @@ impl NeedTxt {
         if m.entry.valid_policy(m.now).is_some_and(|c| c.id == id) {
             return Step::Done(self.m.finish(None, RecheckDecision::KeepTransient));
         }
-        if let Some(b) = m.entry.backoff.filter(|b| b.id == id && m.now < b.retry_at) {
+        if let Some(b) = m.entry.backoff_for(id, m.now).copied() {
             m.next_fetch_at = Some(b.retry_at);
             let reason = NoPolicyReason::Backoff { retry_at: b.retry_at };
             return Step::Done(self.m.finish(Some(reason), RecheckDecision::KeepTransient));
@@ -628,7 +648,7 @@ impl NeedFetch {
                     fetched_at: now,
                     expires_at,
                 });
-                m.entry.backoff = None;
+                m.entry.backoffs.retain(|b| b.id != id);
                 m.entry.refresh = RefreshState::default();
                 m.fresh = true;
                 m.finish(None, RecheckDecision::RetryWithNewPolicy)
@@ -657,12 +677,21 @@ impl NeedFetch {
                         }
                     }
                 } else {
-                    let failures = match m.entry.backoff {
-                        Some(b) if b.id == id => b.failures.saturating_add(1),
-                        _ => 1,
-                    };
+                    let failures = m
+                        .entry
+                        .backoffs
+                        .iter()
+                        .find(|b| b.id == id)
+                        .map_or(1, |b| b.failures.saturating_add(1));
                     let retry_at = now.saturating_add(m.config.fetch_backoff);
-                    m.entry.backoff = Some(Backoff {
+                    m.entry.backoffs.retain(|b| b.id != id && now < b.retry_at);
+                    if m.entry.backoffs.len() >= MAX_BACKOFFS {
+                        // Cannot happen (fetches stop while the list is full), but
+                        // keep the bound even for a tampered entry.
+                        m.entry.backoffs.sort_by_key(|b| std::cmp::Reverse(b.retry_at));
+                        m.entry.backoffs.truncate(MAX_BACKOFFS - 1);
+                    }
+                    m.entry.backoffs.push(Backoff {
                         id,
                         failed_at: now,
                         retry_at,

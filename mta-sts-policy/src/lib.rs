@@ -67,7 +67,7 @@ pub use apply::{mx_verdict, session_verdict, CertificateStatus, MxSession, Resul
 pub use cache::{
     lookup, recheck_before_permanent_failure, refresh, Backoff, CacheConfig, CacheEntry, CachedPolicy, FetchReport,
     NeedFetch, NeedTxt, NoPolicyReason, Outcome, RecheckDecision, RefreshAlert, RefreshState, Step, StoreAction,
-    UnixTime, ENTRY_FORMAT,
+    UnixTime, ENTRY_FORMAT, MAX_BACKOFFS,
 };
 pub use domain::{normalize_domain, DomainError, DomainErrorKind, MAX_DOMAIN_LEN, MAX_LABEL_LEN};
 pub use extension::Extension;

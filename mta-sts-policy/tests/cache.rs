@@ -269,7 +269,39 @@ fn design_cache_backoff_after_failed_fetch() {
         Txt::Id("1"),
         Some(Fetch::Error(FetchError::Timeout)),
     );
-    assert_eq!(out.entry().backoff.unwrap().failures, 2);
+    assert_eq!(out.entry().backoffs.len(), 1);
+    assert_eq!(out.entry().backoffs[0].failures, 2);
+}
+
+#[test]
+fn design_cache_backoff_is_per_id() {
+    // a fails, b succeeds, the record flips back to a: a stays held off.
+    let out = drive("lookup", None, 0, Txt::Id("a"), Some(Fetch::Error(FetchError::Timeout)));
+    let out = drive("lookup", out.into_entry(), 1, Txt::Id("b"), Some(Fetch::Body(ENFORCE)));
+    assert_eq!(out.cached_policy().unwrap().id.as_str(), "b");
+    let out = drive("lookup", out.into_entry(), 2, Txt::Id("a"), None);
+    assert_eq!(mode_of(&out), Some(Mode::Enforce)); // still b's policy
+    assert_eq!(out.next_fetch_at(), Some(300));
+}
+
+#[test]
+fn design_cache_backoff_list_is_bounded() {
+    // Many ids failing in a row: once MAX_BACKOFFS are held off, new ids wait too.
+    let mut entry = None;
+    for i in 0..MAX_BACKOFFS {
+        let id: &'static str = Box::leak(format!("id{i}").into_boxed_str());
+        let out = drive(
+            "lookup",
+            entry,
+            i as u64,
+            Txt::Id(id),
+            Some(Fetch::Error(FetchError::Timeout)),
+        );
+        entry = out.into_entry();
+    }
+    assert_eq!(entry.as_ref().unwrap().backoffs.len(), MAX_BACKOFFS);
+    let out = drive("lookup", entry, 10, Txt::Id("another"), None);
+    assert_eq!(out.next_fetch_at(), Some(300));
 }
 
 #[test]
