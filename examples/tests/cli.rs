@@ -194,3 +194,104 @@ fn usage_errors_exit_2_and_help_documents_commands() {
     let help = stdout(&run(&["help", "policy"]));
     assert!(help.contains("line L, column C"), "{help}");
 }
+
+#[test]
+fn simulate_prints_one_line_per_step() {
+    let o = run(&["simulate", &data("scenario.json")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<String> = stdout(&o).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(
+        lines[0],
+        r#"{"at":0,"policy":{"mode":"enforce","id":"1","expires_at":86400},"fetched":true,"reports":[],"alerts":[]}"#
+    );
+    // DNS trouble keeps the cached policy.
+    assert!(lines[1].contains(r#""policy":{"mode":"enforce","id":"1""#));
+    assert!(lines[2].contains(r#""policy":{"mode":"enforce","id":"1""#));
+    assert_eq!(
+        lines[3],
+        r#"{"at":9000,"policy":{"mode":"enforce","id":"1","expires_at":86400},"fetched":true,"reports":["sts-policy-fetch-error"],"alerts":[]}"#
+    );
+    // Inside the backoff: no second fetch.
+    assert!(lines[4].contains(r#""fetched":false"#));
+    // Past expiry: nothing left to refresh or apply.
+    assert_eq!(
+        lines[5],
+        r#"{"at":90000,"policy":null,"fetched":false,"reports":[],"alerts":[]}"#
+    );
+}
+
+const ENFORCE_BODY: &str = r#"{"status":200,"content_type":"text/plain","body":"version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n"}"#;
+
+#[test]
+fn simulate_refresh_alerts_and_recheck_decides() {
+    let scenario = format!(
+        r#"{{"domain":"example.com","steps":[
+            {{"at":0,"txt":["v=STSv1; id=1"],"fetch":{ENFORCE_BODY}}},
+            {{"at":86400,"kind":"refresh","fetch":{{"error":"certificate"}}}},
+            {{"at":100,"kind":"refresh","fetch":{{"error":"certificate"}}}}
+        ]}}"#
+    );
+    let o = run_stdin(&["simulate", "-"], scenario.as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("step 3"), "{}", stderr(&o));
+
+    let scenario = format!(
+        r#"{{"domain":"example.com","steps":[
+            {{"at":0,"txt":["v=STSv1; id=1"],"fetch":{ENFORCE_BODY}}},
+            {{"at":82800,"kind":"refresh","fetch":{{"error":"certificate"}}}},
+            {{"at":83000,"kind":"before-permanent-failure","txt":["v=STSv1; id=1"]}},
+            {{"at":83100,"kind":"before-permanent-failure","txt":["v=STSv1; id=2"],"fetch":{ENFORCE_BODY}}}
+        ]}}"#
+    );
+    let o = run_stdin(&["simulate", "-"], scenario.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[1]["reports"], serde_json::json!(["sts-webpki-invalid"]));
+    assert_eq!(
+        lines[1]["alerts"],
+        serde_json::json!([{"failures":1,"expires_in":3600,"result_type":"sts-webpki-invalid"}])
+    );
+    assert_eq!(lines[2]["decision"], "transient");
+    assert_eq!(lines[3]["decision"], "retry");
+    assert_eq!(lines[3]["policy"]["id"], "2");
+    assert!(lines[0].get("decision").is_none());
+}
+
+#[test]
+fn simulate_invalid_scenarios_exit_1_with_step_and_reason() {
+    for (scenario, message) in [
+        ("not json", "invalid scenario JSON"),
+        (r#"{"steps":[]}"#, "\"domain\""),
+        (
+            r#"{"domain":"example.com","steps":[{"at":0}]}"#,
+            "step 1: this kind of step needs \"txt\"",
+        ),
+        (
+            r#"{"domain":"example.com","steps":[{"at":0,"txt":5}]}"#,
+            "step 1: txt must be",
+        ),
+        (
+            r#"{"domain":"example.com","steps":[{"at":0,"kind":"sometimes","txt":[]}]}"#,
+            "step 1: kind must be",
+        ),
+        (
+            r#"{"domain":"example.com","steps":[{"at":0,"txt":[]},{"at":5,"txt":["v=STSv1; id=1"]}]}"#,
+            "step 2: the machine asked to fetch",
+        ),
+        (
+            r#"{"domain":"example.com","steps":[{"at":0,"txt":[],"fetch":{"error":"dns"}}]}"#,
+            "step 1: fetch error must be",
+        ),
+    ] {
+        let o = run_stdin(&["simulate", "-"], scenario.as_bytes());
+        assert_eq!(o.status.code(), Some(1), "{scenario}");
+        assert!(stderr(&o).contains(message), "{scenario}: {}", stderr(&o));
+    }
+    // The steps before a runtime error are still printed.
+    let o = run_stdin(
+        &["simulate", "-"],
+        br#"{"domain":"example.com","steps":[{"at":0,"txt":[]},{"at":5,"txt":["v=STSv1; id=1"]}]}"#,
+    );
+    assert_eq!(stdout(&o).lines().count(), 1);
+}

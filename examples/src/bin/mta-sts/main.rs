@@ -13,6 +13,8 @@ use clap::{Parser, Subcommand};
 use mta_sts_policy::{ParseOptions, Policy, PolicyErrors, StsRecord, DEFAULT_MAX_POLICY_SIZE};
 use serde_json::json;
 
+mod simulate;
+
 /// Check MTA-STS (RFC 8461) policies, `_mta-sts` TXT records and MX hosts.
 ///
 /// Exit status: 0 valid, 1 invalid (reasons on stderr), 2 usage or I/O error.
@@ -71,6 +73,29 @@ enum Command {
         #[arg(required = true)]
         hosts: Vec<String>,
     },
+    /// Replay a scripted sequence of DNS answers and fetch results through the
+    /// real policy cache machine, printing one JSON line per step.
+    ///
+    /// Scenario: {"domain":"example.com","steps":[STEP...]}. A step:
+    /// "at": seconds from the start (never decreasing);
+    /// "kind": "lookup" (default), "refresh" or "before-permanent-failure";
+    /// "txt": a list of TXT records, "nxdomain", or {"error":"temporary"}
+    /// (required for lookup and before-permanent-failure);
+    /// "fetch": {"status":200,"content_type":"text/plain","body":"..."} or
+    /// {"error":"timeout"|"connect"|"certificate"}, used only if the machine asks
+    /// to fetch.
+    ///
+    /// Output per step:
+    /// {"at":9000,"policy":{"mode":"enforce","id":"1","expires_at":86400}|null,
+    /// "fetched":true,"reports":["sts-policy-fetch-error"],"alerts":[]};
+    /// before-permanent-failure steps add "decision":"retry"|"transient", and
+    /// each alert is {"failures":N,"expires_in":SECONDS,"result_type":"..."}.
+    /// The cache entry carries over from step to step as a host's store keeps it.
+    /// An invalid scenario exits 1 with the step and the reason.
+    Simulate {
+        /// The scenario file; "-" reads standard input.
+        scenario: String,
+    },
 }
 
 /// A failure that ends the command: exit 1 (invalid input) or 2 (I/O).
@@ -85,6 +110,7 @@ fn main() -> ExitCode {
         Command::Policy { strict, json, file } => cmd_policy(&file, strict, json),
         Command::Record { json, records } => cmd_record(&records, json),
         Command::Match { policy_file, hosts } => cmd_match(&policy_file, &hosts),
+        Command::Simulate { scenario } => cmd_simulate(&scenario),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -208,4 +234,30 @@ fn cmd_match(path: &str, hosts: &[String]) -> Result<(), Failure> {
         text.push_str(&format!("{host}\t{verdict}\n"));
     }
     print(&text)
+}
+
+/// The largest scenario file read.
+const MAX_SCENARIO_SIZE: usize = 16 * 1024 * 1024;
+
+fn cmd_simulate(path: &str) -> Result<(), Failure> {
+    let input = read_limited(path, MAX_SCENARIO_SIZE)?;
+    if input.len() > MAX_SCENARIO_SIZE {
+        return Err(Failure::Invalid(vec![format!(
+            "{path}: scenario larger than {MAX_SCENARIO_SIZE} bytes"
+        )]));
+    }
+    let (lines, error) = match simulate::run(&input) {
+        Ok(lines) => (lines, None),
+        Err(e) => (e.lines, Some(e.message)),
+    };
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    print(&text)?;
+    match error {
+        Some(message) => Err(Failure::Invalid(vec![message])),
+        None => Ok(()),
+    }
 }
