@@ -106,3 +106,37 @@ fn record_id_comparison_allocates_nothing() {
     });
     assert_eq!(n, 0, "parsing a record without extensions allocated");
 }
+
+#[test]
+fn cache_hit_decides_without_allocating() {
+    use mta_sts_policy::{lookup, CacheConfig, FetchResponse, Step, StoreAction};
+    let config = CacheConfig::default();
+    let Step::ResolveTxt(t) = lookup(None, "example.com", 0, &config) else {
+        panic!()
+    };
+    let Step::Fetch(f) = t.records(["v=STSv1; id=20240101"]) else {
+        panic!()
+    };
+    let body = b"version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n";
+    let entry = f
+        .response(FetchResponse {
+            status: 200,
+            content_type: Some("text/plain"),
+            body,
+        })
+        .into_entry()
+        .unwrap();
+    let answer = ["v=spf1 -all", "v=STSv1; id=20240101"];
+    let mut copy = Some(entry.clone());
+    let mut applied = false;
+    let n = allocations_during(|| {
+        let Step::ResolveTxt(t) = lookup(copy.take(), "example.com", 3600, &config) else {
+            panic!()
+        };
+        let Step::Done(out) = t.records(answer) else { panic!() };
+        applied = out.policy().is_some() && out.store() == StoreAction::Unchanged;
+        drop(out);
+    });
+    assert!(applied);
+    assert_eq!(n, 0, "a cache hit allocated");
+}
