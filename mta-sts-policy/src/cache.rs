@@ -45,7 +45,7 @@ use crate::apply::ResultType;
 use crate::domain::normalize_domain;
 use crate::fetch::{check_response, FetchError, FetchResponse, FetchRules, PolicyHost};
 use crate::policy::{Mode, Policy};
-use crate::record::{DiscoveryError, PolicyId, StsRecord};
+use crate::record::{is_sts_record, DiscoveryError, PolicyId, StsRecord};
 
 /// The format version of [`CacheEntry`]; bumped when the stored shape changes.
 pub const ENTRY_FORMAT: u32 = 1;
@@ -144,22 +144,78 @@ pub struct RefreshState {
 
 /// What a host stores per policy domain: plain serde data, with a format version
 /// so entries written by an older release can be recognised.
+///
+/// Reading one back checks it: the format is known, the domain is normalised,
+/// and the remembered TXT record parses to the remembered id. A corrupted or
+/// tampered entry is refused rather than trusted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "CacheEntryData")]
 pub struct CacheEntry {
     /// [`ENTRY_FORMAT`] at the time of writing.
     pub format: u32,
     /// The policy domain, normalised (A-labels, lower case).
     pub domain: String,
-    /// The cached policy, if one was fetched.
-    pub policy: Option<CachedPolicy>,
+    /// The cached policy, if one was fetched (boxed: it is moved through every
+    /// step of a lookup, and a pointer moves cheaply).
+    pub policy: Option<Box<CachedPolicy>>,
     /// The id of the last valid TXT record seen.
     pub last_seen_id: Option<PolicyId>,
+    /// That record's text: an identical record has the same id and needs no
+    /// parsing (the common case on every delivery).
+    #[serde(default)]
+    pub last_record: Option<String>,
     /// The hold-offs after failed fetches, one per id (at most [`MAX_BACKOFFS`]).
     #[serde(default)]
     pub backoffs: Vec<Backoff>,
     /// Proactive refresh state.
     #[serde(default)]
     pub refresh: RefreshState,
+}
+
+/// The stored shape of [`CacheEntry`], before its checks.
+#[derive(Deserialize)]
+struct CacheEntryData {
+    format: u32,
+    domain: String,
+    policy: Option<Box<CachedPolicy>>,
+    last_seen_id: Option<PolicyId>,
+    #[serde(default)]
+    last_record: Option<String>,
+    #[serde(default)]
+    backoffs: Vec<Backoff>,
+    #[serde(default)]
+    refresh: RefreshState,
+}
+
+impl TryFrom<CacheEntryData> for CacheEntry {
+    type Error = String;
+
+    fn try_from(d: CacheEntryData) -> Result<Self, String> {
+        if d.format != ENTRY_FORMAT {
+            return Err(format!("unknown cache entry format {}", d.format));
+        }
+        if normalize_domain(&d.domain).as_deref() != Ok(d.domain.as_str()) {
+            return Err(format!("cache entry domain {:?} is not a normalised domain", d.domain));
+        }
+        if let Some(record) = &d.last_record {
+            let id = StsRecord::parse(record).map(|r| r.id()).ok();
+            if id.is_none() || id != d.last_seen_id {
+                return Err("cache entry's last record does not match its last seen id".to_owned());
+            }
+        }
+        if d.backoffs.len() > MAX_BACKOFFS {
+            return Err(format!("cache entry holds more than {MAX_BACKOFFS} backoffs"));
+        }
+        Ok(Self {
+            format: d.format,
+            domain: d.domain,
+            policy: d.policy,
+            last_seen_id: d.last_seen_id,
+            last_record: d.last_record,
+            backoffs: d.backoffs,
+            refresh: d.refresh,
+        })
+    }
 }
 
 impl CacheEntry {
@@ -169,14 +225,16 @@ impl CacheEntry {
             domain,
             policy: None,
             last_seen_id: None,
+            last_record: None,
             backoffs: Vec::new(),
             refresh: RefreshState::default(),
         }
     }
 
     /// The cached policy if it is valid at `now`.
+    #[inline]
     pub fn valid_policy(&self, now: UnixTime) -> Option<&CachedPolicy> {
-        self.policy.as_ref().filter(|p| p.is_valid_at(now))
+        self.policy.as_deref().filter(|p| p.is_valid_at(now))
     }
 
     /// When the next proactive refresh is due, or `None` when there is no valid
@@ -201,6 +259,7 @@ impl CacheEntry {
 
     /// Whether the entry holds nothing worth keeping at `now`: no valid policy
     /// and no hold-off in force.
+    #[inline]
     pub fn is_empty_at(&self, now: UnixTime) -> bool {
         self.valid_policy(now).is_none() && !self.backoffs.iter().any(|b| now < b.retry_at)
     }
@@ -309,15 +368,17 @@ pub struct Outcome {
 
 impl Outcome {
     /// The policy to apply, or `None` (see [`Outcome::no_policy_reason`]).
+    #[inline]
     pub fn policy(&self) -> Option<&Policy> {
         self.cached_policy().map(|c| &c.policy)
     }
 
     /// The cached policy applied, with its id, text and expiry.
+    #[inline]
     pub fn cached_policy(&self) -> Option<&CachedPolicy> {
         match self.no_policy {
             Some(_) => None,
-            None => self.entry.policy.as_ref(),
+            None => self.entry.policy.as_deref(),
         }
     }
 
@@ -327,6 +388,7 @@ impl Outcome {
     }
 
     /// What to do with the stored entry.
+    #[inline]
     pub fn store(&self) -> StoreAction {
         self.store
     }
@@ -341,6 +403,15 @@ impl Outcome {
     /// [`StoreAction::Put`].
     pub fn into_entry(self) -> Option<CacheEntry> {
         (self.store == StoreAction::Put).then_some(self.entry)
+    }
+
+    /// The entry as the step left it, whatever [`Outcome::store`] says. A host
+    /// that keeps entries in memory can move an entry out of its map, run the
+    /// lookup, and put this back on [`StoreAction::Unchanged`], with no clone
+    /// on the hot path. On [`StoreAction::Delete`] it holds nothing worth keeping.
+    #[inline]
+    pub fn take_entry(self) -> CacheEntry {
+        self.entry
     }
 
     /// Whether the machine asked for a fetch.
@@ -370,25 +441,26 @@ impl Outcome {
     }
 }
 
-/// The next thing the machine needs.
+/// The next thing the machine needs. It borrows the [`CacheConfig`] it was
+/// started with.
 #[derive(Debug)]
-pub enum Step {
+pub enum Step<'c> {
     /// Look up the `_mta-sts` TXT records.
-    ResolveTxt(NeedTxt),
+    ResolveTxt(NeedTxt<'c>),
     /// Fetch the policy.
-    Fetch(NeedFetch),
+    Fetch(NeedFetch<'c>),
     /// Finished.
     Done(Outcome),
 }
 
 #[derive(Debug)]
-struct Machine {
+struct Machine<'c> {
     purpose: Purpose,
     entry: CacheEntry,
     existed: bool,
     dirty: bool,
     now: UnixTime,
-    config: CacheConfig,
+    config: &'c CacheConfig,
     fetched: bool,
     fresh: bool,
     reports: Vec<FetchReport>,
@@ -398,20 +470,21 @@ struct Machine {
 
 /// The machine waits for the TXT answer of [`NeedTxt::txt_name`].
 #[derive(Debug)]
-pub struct NeedTxt {
-    m: Machine,
+pub struct NeedTxt<'c> {
+    m: Machine<'c>,
 }
 
 /// The machine waits for the result of fetching [`NeedFetch::url`].
 #[derive(Debug)]
-pub struct NeedFetch {
-    m: Machine,
+pub struct NeedFetch<'c> {
+    m: Machine<'c>,
     id: PolicyId,
 }
 
 /// Starts a lookup of the policy that applies to `domain` at `now`. `entry` is
 /// what the host's store holds for the domain (its domain is used when given).
-pub fn lookup(entry: Option<CacheEntry>, domain: &str, now: UnixTime, config: &CacheConfig) -> Step {
+#[inline]
+pub fn lookup<'c>(entry: Option<CacheEntry>, domain: &str, now: UnixTime, config: &'c CacheConfig) -> Step<'c> {
     start(entry, domain, now, config, Purpose::Lookup)
 }
 
@@ -419,12 +492,12 @@ pub fn lookup(entry: Option<CacheEntry>, domain: &str, now: UnixTime, config: &C
 /// (RFC 8461 §5, §5.1 step 3): the TXT id is looked up again and, if it changed,
 /// the new policy fetched. The outcome's [`Outcome::decision`] says whether to
 /// retry under a new policy or keep treating the failure as transient.
-pub fn recheck_before_permanent_failure(
+pub fn recheck_before_permanent_failure<'c>(
     entry: Option<CacheEntry>,
     domain: &str,
     now: UnixTime,
-    config: &CacheConfig,
-) -> Step {
+    config: &'c CacheConfig,
+) -> Step<'c> {
     start(entry, domain, now, config, Purpose::Recheck)
 }
 
@@ -432,7 +505,7 @@ pub fn recheck_before_permanent_failure(
 /// record says; a valid result replaces it and resets its expiry. `None` when
 /// there is no valid policy to refresh. Check [`CacheEntry::is_refresh_due`]
 /// first: this does not.
-pub fn refresh(entry: CacheEntry, now: UnixTime, config: &CacheConfig) -> Option<NeedFetch> {
+pub fn refresh(entry: CacheEntry, now: UnixTime, config: &CacheConfig) -> Option<NeedFetch<'_>> {
     let id = entry.valid_policy(now)?.id;
     Some(NeedFetch {
         m: Machine::new(entry, true, now, config, Purpose::Refresh),
@@ -440,7 +513,14 @@ pub fn refresh(entry: CacheEntry, now: UnixTime, config: &CacheConfig) -> Option
     })
 }
 
-fn start(entry: Option<CacheEntry>, domain: &str, now: UnixTime, config: &CacheConfig, purpose: Purpose) -> Step {
+#[inline]
+fn start<'c>(
+    entry: Option<CacheEntry>,
+    domain: &str,
+    now: UnixTime,
+    config: &'c CacheConfig,
+    purpose: Purpose,
+) -> Step<'c> {
     let (entry, existed) = match entry {
         Some(entry) => (entry, true),
         None => match normalize_domain(domain) {
@@ -469,15 +549,16 @@ fn start(entry: Option<CacheEntry>, domain: &str, now: UnixTime, config: &CacheC
     Step::ResolveTxt(NeedTxt { m })
 }
 
-impl Machine {
-    fn new(entry: CacheEntry, existed: bool, now: UnixTime, config: &CacheConfig, purpose: Purpose) -> Self {
+impl<'c> Machine<'c> {
+    #[inline]
+    fn new(entry: CacheEntry, existed: bool, now: UnixTime, config: &'c CacheConfig, purpose: Purpose) -> Self {
         Self {
             purpose,
             entry,
             existed,
             dirty: false,
             now,
-            config: *config,
+            config,
             fetched: false,
             fresh: false,
             reports: Vec::new(),
@@ -486,12 +567,13 @@ impl Machine {
         }
     }
 
+    #[inline]
     fn finish(mut self, no_policy_if_uncached: Option<NoPolicyReason>, decision: RecheckDecision) -> Outcome {
         let now = self.now;
         // A policy applies while valid; one fetched in this very step applies to
         // this delivery even with max_age 0 (it is live, not cached).
         let fresh = self.fresh;
-        let applicable = self.entry.policy.as_ref().filter(|p| fresh || p.is_valid_at(now));
+        let applicable = self.entry.policy.as_deref().filter(|p| fresh || p.is_valid_at(now));
         let no_policy = match applicable {
             Some(c) if c.policy.mode() == Mode::None => Some(NoPolicyReason::ModeNone),
             Some(_) => None,
@@ -526,7 +608,7 @@ impl Machine {
     }
 }
 
-impl NeedTxt {
+impl<'c> NeedTxt<'c> {
     /// The policy domain.
     pub fn domain(&self) -> &str {
         &self.m.entry.domain
@@ -538,22 +620,54 @@ impl NeedTxt {
     }
 
     /// The TXT records of the answer, each with its strings concatenated.
-    pub fn records<I>(self, records: I) -> Step
+    pub fn records<I>(mut self, records: I) -> Step<'c>
     where
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        match StsRecord::discover(records) {
-            Ok(record) => self.valid_record(record.id()),
-            Err(e) => Step::Done(
-                self.m
-                    .finish(Some(NoPolicyReason::NoRecord(e)), RecheckDecision::KeepTransient),
-            ),
+        // The discovery rule of RFC 8461 §3.1, with one shortcut: a record
+        // identical to the last valid one seen has that one's id.
+        let mut found: Option<I::Item> = None;
+        let mut count = 0usize;
+        for record in records {
+            if is_sts_record(record.as_ref()) {
+                count += 1;
+                if found.is_none() {
+                    found = Some(record);
+                }
+            }
+        }
+        let record = match (count, found) {
+            (1, Some(record)) => record,
+            (0, _) | (_, None) => return self.no_usable_record(DiscoveryError::NoRecord),
+            (count, Some(_)) => return self.no_usable_record(DiscoveryError::MultipleRecords { count }),
+        };
+        let bytes = record.as_ref();
+        if let (Some(id), Some(last)) = (self.m.entry.last_seen_id, self.m.entry.last_record.as_deref()) {
+            if last.as_bytes() == bytes {
+                return self.valid_record(id);
+            }
+        }
+        match StsRecord::parse(bytes) {
+            Ok(parsed) => {
+                self.m.entry.last_record = std::str::from_utf8(bytes).ok().map(str::to_owned);
+                self.m.dirty = true;
+                self.valid_record(parsed.id())
+            }
+            Err(e) => self.no_usable_record(DiscoveryError::Invalid(e)),
         }
     }
 
+    #[inline]
+    fn no_usable_record(self, e: DiscoveryError) -> Step<'c> {
+        Step::Done(
+            self.m
+                .finish(Some(NoPolicyReason::NoRecord(e)), RecheckDecision::KeepTransient),
+        )
+    }
+
     /// The name does not exist (NXDOMAIN) or has no TXT records (NODATA).
-    pub fn no_record(self) -> Step {
+    pub fn no_record(self) -> Step<'c> {
         Step::Done(self.m.finish(
             Some(NoPolicyReason::NoRecord(DiscoveryError::NoRecord)),
             RecheckDecision::KeepTransient,
@@ -561,14 +675,15 @@ impl NeedTxt {
     }
 
     /// The lookup failed temporarily (SERVFAIL, timeout).
-    pub fn temporary_failure(self) -> Step {
+    pub fn temporary_failure(self) -> Step<'c> {
         Step::Done(self.m.finish(
             Some(NoPolicyReason::TxtTemporaryFailure),
             RecheckDecision::KeepTransient,
         ))
     }
 
-    fn valid_record(mut self, id: PolicyId) -> Step {
+    #[inline]
+    fn valid_record(mut self, id: PolicyId) -> Step<'c> {
         let m = &mut self.m;
         if m.entry.last_seen_id != Some(id) {
             m.entry.last_seen_id = Some(id);
@@ -586,7 +701,7 @@ impl NeedTxt {
     }
 }
 
-impl NeedFetch {
+impl<'c> NeedFetch<'c> {
     /// The policy domain.
     pub fn domain(&self) -> &str {
         &self.m.entry.domain
@@ -641,13 +756,13 @@ impl NeedFetch {
         match result {
             Ok((policy, text)) => {
                 let expires_at = now.saturating_add(policy.max_age());
-                m.entry.policy = Some(CachedPolicy {
+                m.entry.policy = Some(Box::new(CachedPolicy {
                     policy,
                     text,
                     id,
                     fetched_at: now,
                     expires_at,
-                });
+                }));
                 m.entry.backoffs.retain(|b| b.id != id);
                 m.entry.refresh = RefreshState::default();
                 m.fresh = true;

@@ -14,6 +14,8 @@
 
 use thiserror::Error;
 
+use crate::chars::{class, DIGIT, LDH, UPPER};
+
 /// The longest domain name, in octets, without a trailing dot.
 pub const MAX_DOMAIN_LEN: usize = 253;
 /// The longest label, in octets.
@@ -97,51 +99,68 @@ pub struct DomainError {
 ///
 /// The name must not carry a trailing dot; upper case is allowed.
 pub(crate) fn check_ascii_domain(name: &[u8]) -> Result<(), DomainErrorKind> {
+    check_ascii_domain_case(name).map(|_| ())
+}
+
+/// [`check_ascii_domain`], also telling whether the name has upper-case letters.
+pub(crate) fn check_ascii_domain_case(name: &[u8]) -> Result<bool, DomainErrorKind> {
     if name.is_empty() {
         return Err(DomainErrorKind::Empty);
     }
     if name.len() > MAX_DOMAIN_LEN {
         return Err(DomainErrorKind::TooLong { len: name.len() });
     }
-    let mut offset = 0usize;
-    let mut last_all_digits = false;
-    for label in name.split(|&b| b == b'.') {
-        check_label(label, offset)?;
-        last_all_digits = label.iter().all(u8::is_ascii_digit);
-        offset += label.len() + 1;
-    }
-    if last_all_digits {
-        return Err(DomainErrorKind::IpLiteral);
-    }
-    Ok(())
-}
-
-fn check_label(label: &[u8], offset: usize) -> Result<(), DomainErrorKind> {
-    let (Some(&first), Some(&last)) = (label.first(), label.last()) else {
-        return Err(DomainErrorKind::EmptyLabel { offset });
-    };
-    if label.len() > MAX_LABEL_LEN {
-        return Err(DomainErrorKind::LabelTooLong {
-            offset,
-            len: label.len(),
-        });
-    }
-    for (i, &b) in label.iter().enumerate() {
-        if !(b.is_ascii_alphanumeric() || b == b'-') {
+    // One pass: characters checked as they come, each label when it ends.
+    let mut start = 0usize;
+    let mut digits_only = true;
+    let mut upper = false;
+    for (i, &b) in name.iter().enumerate() {
+        let c = class(b);
+        if c & DIGIT != 0 {
+        } else if c & LDH != 0 {
+            digits_only = false;
+        } else if b == b'.' {
+            check_label(name, start, i)?;
+            start = i + 1;
+            digits_only = true;
+        } else if c & UPPER != 0 {
+            digits_only = false;
+            upper = true;
+        } else {
             return Err(DomainErrorKind::InvalidChar {
-                offset: offset + i,
+                offset: i,
                 ch: char::from(b),
             });
         }
     }
+    check_label(name, start, name.len())?;
+    if digits_only {
+        return Err(DomainErrorKind::IpLiteral);
+    }
+    Ok(upper)
+}
+
+/// Checks the label `name[start..end]`, whose characters are already known to
+/// be letters, digits or hyphens.
+fn check_label(name: &[u8], start: usize, end: usize) -> Result<(), DomainErrorKind> {
+    let label = name.get(start..end).unwrap_or_default();
+    let (Some(&first), Some(&last)) = (label.first(), label.last()) else {
+        return Err(DomainErrorKind::EmptyLabel { offset: start });
+    };
+    if label.len() > MAX_LABEL_LEN {
+        return Err(DomainErrorKind::LabelTooLong {
+            offset: start,
+            len: label.len(),
+        });
+    }
     if first == b'-' || last == b'-' {
-        return Err(DomainErrorKind::HyphenAtEdge { offset });
+        return Err(DomainErrorKind::HyphenAtEdge { offset: start });
     }
     if label.len() >= 4 && label.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")) {
         let text = std::str::from_utf8(label).map_err(|_| DomainErrorKind::Idna)?;
         let (_, result) = idna::domain_to_unicode(text);
         if result.is_err() {
-            return Err(DomainErrorKind::InvalidALabel { offset });
+            return Err(DomainErrorKind::InvalidALabel { offset: start });
         }
     }
     Ok(())

@@ -53,6 +53,7 @@
 
 mod apply;
 mod cache;
+mod chars;
 mod domain;
 mod extension;
 mod fetch;

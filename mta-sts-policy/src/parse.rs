@@ -24,10 +24,8 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use nom::bytes::complete::take_while;
-use nom::IResult;
-
-use crate::extension::{is_name_char, is_valid_name, Extension};
+use crate::chars::{class, classes_of, CR, CTL, NAME};
+use crate::extension::{is_valid_name, Extension};
 use crate::pattern::{MxPattern, PatternError};
 use crate::policy::{Mode, Policy, MAX_MAX_AGE, POLICY_VERSION};
 
@@ -329,10 +327,6 @@ fn is_wsp(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
-fn key_token(input: &str) -> IResult<&str, &str, nom::error::Error<&str>> {
-    take_while(|c: char| c.is_ascii() && is_name_char(c as u8))(input)
-}
-
 /// Column (1-based, in characters) of byte `offset` of a line.
 fn column_of(line: &str, offset: usize) -> usize {
     line.get(..offset).map_or(offset, |prefix| prefix.chars().count()) + 1
@@ -385,34 +379,49 @@ impl<'a> Parser<'a> {
         });
     }
 
-    fn line(&mut self, n: usize, raw: &'a [u8]) {
-        if let Some(cr) = raw.iter().position(|&b| b == b'\r') {
-            let column = column_of(std::str::from_utf8(raw.get(..cr).unwrap_or_default()).unwrap_or(""), cr);
-            return self.error(n, column, PolicyErrorKind::BareCr);
-        }
-        let text = match std::str::from_utf8(raw) {
-            Ok(text) => text,
-            Err(e) => {
-                let valid = raw.get(..e.valid_up_to()).unwrap_or_default();
-                let column = column_of(std::str::from_utf8(valid).unwrap_or(""), valid.len());
-                return self.error(n, column, PolicyErrorKind::InvalidUtf8);
-            }
+    /// One line, without its line end; `checked` is the same line as text when
+    /// the whole input is already known to be valid UTF-8.
+    fn line(&mut self, n: usize, raw: &'a [u8], checked: Option<&'a str>, scan: u8) {
+        let bad = if scan & CTL != 0 || (scan & CR != 0 && raw.contains(&b'\r')) {
+            raw.iter().position(|&b| class(b) & (CTL | CR) != 0)
+        } else {
+            None
         };
-        if let Some((i, c)) = text.char_indices().find(|&(_, c)| c.is_ascii_control() && c != '\t') {
-            return self.error(n, column_of(text, i), PolicyErrorKind::ControlChar(c));
+        if let Some(i) = bad {
+            let prefix = raw.get(..i).unwrap_or_default();
+            match std::str::from_utf8(prefix) {
+                Err(e) => self.utf8_error(n, raw, e.valid_up_to()),
+                Ok(text) => {
+                    let column = text.chars().count() + 1;
+                    let kind = match raw.get(i) {
+                        Some(b'\r') => PolicyErrorKind::BareCr,
+                        Some(&b) => PolicyErrorKind::ControlChar(char::from(b)),
+                        None => PolicyErrorKind::InvalidUtf8,
+                    };
+                    self.error(n, column, kind);
+                }
+            }
+            return;
         }
-        if text.chars().all(is_wsp) {
+        let text = match checked {
+            Some(text) => text,
+            None => match std::str::from_utf8(raw) {
+                Ok(text) => text,
+                Err(e) => return self.utf8_error(n, raw, e.valid_up_to()),
+            },
+        };
+        let bytes = text.as_bytes();
+        let key_offset = bytes.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+        if key_offset == bytes.len() {
             return self.deviation(n, 1, PolicyErrorKind::BlankLine, WarningKind::BlankLine);
         }
-        let body = text.trim_start_matches(is_wsp);
-        let key_offset = text.len() - body.len();
         if key_offset > 0 {
             self.deviation(n, 1, PolicyErrorKind::LeadingWhitespace, WarningKind::LeadingWhitespace);
         }
-        let (after_key, key) = match key_token(body) {
-            Ok(parsed) => parsed,
-            Err(_) => (body, ""),
-        };
+        let body = text.get(key_offset..).unwrap_or_default();
+        let key_len = body.bytes().take_while(|&b| class(b) & NAME != 0).count();
+        let key = body.get(..key_len).unwrap_or_default();
+        let after_key = body.get(key_len..).unwrap_or_default();
         let Some(after_colon) = after_key.strip_prefix(':') else {
             let kind = match after_key.find(':') {
                 None => PolicyErrorKind::MissingColon,
@@ -427,18 +436,20 @@ impl<'a> Parser<'a> {
             return self.error(n, column, kind);
         };
         if !is_valid_name(key.as_bytes()) {
-            return self.error(
-                n,
-                column_of(text, key_offset),
-                PolicyErrorKind::InvalidKey {
-                    whitespace_before_colon: false,
-                },
-            );
+            let kind = PolicyErrorKind::InvalidKey {
+                whitespace_before_colon: false,
+            };
+            return self.error(n, column_of(text, key_offset), kind);
         }
         let value_start = after_colon.trim_start_matches(is_wsp);
         let value_offset = text.len() - value_start.len();
         let value = value_start.trim_end_matches(is_wsp);
-        let value_column = column_of(text, value_offset);
+        // Counting characters is only worth it when something is reported.
+        let value_column = if text.is_ascii() {
+            value_offset + 1
+        } else {
+            column_of(text, value_offset)
+        };
         if value.is_empty() {
             if let Some(field) = [Field::Version, Field::Mode, Field::MaxAge, Field::Mx]
                 .into_iter()
@@ -543,6 +554,12 @@ impl<'a> Parser<'a> {
         }
     }
 
+    fn utf8_error(&mut self, n: usize, raw: &[u8], valid_up_to: usize) {
+        let valid = raw.get(..valid_up_to).unwrap_or_default();
+        let column = std::str::from_utf8(valid).map_or(1, |t| t.chars().count() + 1);
+        self.error(n, column, PolicyErrorKind::InvalidUtf8);
+    }
+
     fn missing(&mut self, end: Position, field: Field) {
         if self.rejected.contains(&field) {
             return;
@@ -593,6 +610,13 @@ fn parse_policy(input: &[u8], options: &ParseOptions) -> Result<ParsedPolicy, Po
         p.deviation(1, 1, PolicyErrorKind::Bom, WarningKind::Bom);
         rest = after;
     }
+    // Validating the whole input at once is much cheaper than line by line; only
+    // when it fails are lines validated one by one, to say where.
+    let whole = std::str::from_utf8(rest).ok();
+    // One branch-free pass says whether any line needs its control characters
+    // (or a bare CR) looked for.
+    let scan = classes_of(rest) & (CTL | CR);
+    let mut offset = 0usize;
     let mut n = 0usize;
     let mut end = Position { line: 1, column: 1 };
     while !rest.is_empty() && p.errors.len() < MAX_ERRORS {
@@ -610,7 +634,10 @@ fn parse_policy(input: &[u8], options: &ParseOptions) -> Result<ParsedPolicy, Po
         } else {
             line
         };
-        p.line(n, line);
+        // Line ends are ASCII, so the slice boundaries are character boundaries.
+        let checked = whole.and_then(|w| w.get(offset..offset + line.len()));
+        offset += rest.len() - next.len();
+        p.line(n, line, checked, scan);
         end = if ended {
             Position { line: n + 1, column: 1 }
         } else {

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::domain::{check_ascii_domain, suggest_a_labels, DomainErrorKind, MAX_DOMAIN_LEN};
+use crate::domain::{check_ascii_domain_case, suggest_a_labels, DomainErrorKind, MAX_DOMAIN_LEN};
 
 /// One `mx` pattern of a policy: a host name, or `*.` and a domain.
 ///
@@ -72,24 +72,29 @@ impl MxPattern {
     /// Parses a pattern that has no trailing dot.
     pub(crate) fn parse_normal(pattern: &str) -> Result<Self, PatternError> {
         let domain = pattern.strip_prefix("*.").unwrap_or(pattern);
-        if domain.contains('*') {
-            return Err(PatternError::MisplacedWildcard);
+        // One pass over the name; a '*' or a non-ASCII byte shows up as an
+        // invalid character and is explained below.
+        match check_ascii_domain_case(domain.as_bytes()) {
+            Ok(false) => Ok(Self {
+                text: Box::from(pattern),
+            }),
+            Ok(true) => Ok(Self {
+                text: pattern.to_ascii_lowercase().into_boxed_str(),
+            }),
+            Err(_) if domain.contains('*') => Err(PatternError::MisplacedWildcard),
+            Err(_) if !domain.is_ascii() => {
+                Err(PatternError::Domain(DomainErrorKind::ULabel {
+                    suggestion: suggest_a_labels(domain).map(|a| {
+                        if pattern.starts_with("*.") {
+                            format!("*.{a}")
+                        } else {
+                            a
+                        }
+                    }),
+                }))
+            }
+            Err(e) => Err(PatternError::Domain(e)),
         }
-        if !domain.is_ascii() {
-            return Err(PatternError::Domain(DomainErrorKind::ULabel {
-                suggestion: suggest_a_labels(pattern.strip_prefix("*.").unwrap_or(pattern)).map(|a| {
-                    if pattern.starts_with("*.") {
-                        format!("*.{a}")
-                    } else {
-                        a
-                    }
-                }),
-            }));
-        }
-        check_ascii_domain(domain.as_bytes()).map_err(PatternError::Domain)?;
-        Ok(Self {
-            text: pattern.to_ascii_lowercase().into_boxed_str(),
-        })
     }
 
     /// The normalised pattern, `*.` included for a wildcard.

@@ -14,19 +14,16 @@
 
 use std::fmt;
 
-use nom::bytes::complete::{tag, take_while};
-use nom::IResult;
 use thiserror::Error;
 
-use crate::extension::{is_name_char, is_valid_name, Extension, MAX_NAME_LEN};
+use crate::chars::{class, ALNUM, NAME, VALUE};
+use crate::extension::{Extension, MAX_NAME_LEN};
 
 /// The version field every `_mta-sts` record begins with.
 pub const STS_RECORD_VERSION: &str = "v=STSv1";
 
 /// The longest policy id (RFC 8461 §3.1: `1*32(ALPHA / DIGIT)`).
 pub const MAX_ID_LEN: usize = 32;
-
-type Res<'a, T> = IResult<&'a [u8], T, nom::error::Error<&'a [u8]>>;
 
 /// The `id` of an `_mta-sts` record: 1 to 32 ASCII letters or digits.
 ///
@@ -153,30 +150,30 @@ pub enum DiscoveryError {
     Invalid(RecordError),
 }
 
-fn wsp(input: &[u8]) -> Res<'_, &[u8]> {
-    take_while(|b| b == b' ' || b == b'\t')(input)
+fn is_wsp(b: u8) -> bool {
+    b == b' ' || b == b'\t'
 }
 
-/// `sts-field-delim = *WSP ";" *WSP`
-fn field_delim(input: &[u8]) -> Res<'_, ()> {
-    let (input, _) = wsp(input)?;
-    let (input, _) = tag(&b";"[..])(input)?;
-    let (input, _) = wsp(input)?;
-    Ok((input, ()))
-}
-
-/// `%x21-3A / %x3C / %x3E-7E`: printable US-ASCII except `;` and `=`.
-fn is_value_char(b: u8) -> bool {
-    matches!(b, 0x21..=0x3a | 0x3c | 0x3e..=0x7e)
+/// `sts-field-delim = *WSP ";" *WSP` starting at `i`: the index after it.
+fn delimiter_end(input: &[u8], mut i: usize) -> Option<usize> {
+    while input.get(i).copied().is_some_and(is_wsp) {
+        i += 1;
+    }
+    if input.get(i) != Some(&b';') {
+        return None;
+    }
+    i += 1;
+    while input.get(i).copied().is_some_and(is_wsp) {
+        i += 1;
+    }
+    Some(i)
 }
 
 /// Whether a record begins with `v=STSv1` followed by a delimiter or its end:
 /// the test RFC 8461 §3.1 uses to discard unrelated TXT records.
 pub fn is_sts_record(record: &[u8]) -> bool {
-    match record.strip_prefix(STS_RECORD_VERSION.as_bytes()) {
-        Some(rest) => rest.is_empty() || field_delim(rest).is_ok(),
-        None => false,
-    }
+    let v = STS_RECORD_VERSION.len();
+    record.starts_with(STS_RECORD_VERSION.as_bytes()) && (record.len() == v || delimiter_end(record, v).is_some())
 }
 
 impl StsRecord {
@@ -245,60 +242,73 @@ fn first_char(bytes: &[u8]) -> char {
     text.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
+/// How many bytes from `start` on are all of class `mask`.
+fn span(input: &[u8], start: usize, mask: u8) -> usize {
+    input
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| class(b) & mask != 0)
+        .count()
+}
+
 fn parse_record(input: &[u8]) -> Result<StsRecord, RecordError> {
-    let at = |rest: &[u8], kind| RecordError {
-        column: input.len() - rest.len() + 1,
-        kind,
-    };
-    let Some(mut rest) = input.strip_prefix(STS_RECORD_VERSION.as_bytes()) else {
-        return Err(at(input, RecordErrorKind::NotStsRecord));
-    };
+    let at = |i: usize, kind| RecordError { column: i + 1, kind };
+    let v = STS_RECORD_VERSION.len();
+    if !input.starts_with(STS_RECORD_VERSION.as_bytes()) {
+        return Err(at(0, RecordErrorKind::NotStsRecord));
+    }
     if !is_sts_record(input) {
-        return Err(at(rest, RecordErrorKind::NotStsRecord));
+        return Err(at(v, RecordErrorKind::NotStsRecord));
     }
     let mut id: Option<PolicyId> = None;
     let mut extensions: Vec<Extension> = Vec::new();
-    while !rest.is_empty() {
-        rest = match field_delim(rest) {
-            Ok((after, ())) => after,
-            Err(_) => {
-                let (after_wsp, _) = wsp(rest).map_err(|_| at(rest, RecordErrorKind::ExpectedDelimiter))?;
-                let kind = match after_wsp.first() {
-                    Some(&b) if !b.is_ascii() || b.is_ascii_control() => {
-                        RecordErrorKind::InvalidChar(first_char(after_wsp))
-                    }
-                    _ => RecordErrorKind::ExpectedDelimiter,
-                };
-                return Err(at(after_wsp, kind));
+    let mut i = v;
+    while i < input.len() {
+        let Some(next) = delimiter_end(input, i) else {
+            let mut j = i;
+            while input.get(j).copied().is_some_and(is_wsp) {
+                j += 1;
             }
+            let kind = match input.get(j) {
+                Some(&b) if !b.is_ascii() || b.is_ascii_control() => {
+                    RecordErrorKind::InvalidChar(first_char(input.get(j..).unwrap_or_default()))
+                }
+                _ => RecordErrorKind::ExpectedDelimiter,
+            };
+            return Err(at(j, kind));
         };
-        if rest.is_empty() {
+        i = next;
+        if i == input.len() {
             break;
         }
-        let (after_name, name) = take_while(is_name_char)(rest)
-            .map_err(|_: nom::Err<nom::error::Error<&[u8]>>| at(rest, RecordErrorKind::InvalidFieldName))?;
-        if name.len() > MAX_NAME_LEN {
-            return Err(at(rest, RecordErrorKind::FieldNameTooLong));
+        let name_start = i;
+        i += span(input, i, NAME);
+        if i - name_start > MAX_NAME_LEN {
+            return Err(at(name_start, RecordErrorKind::FieldNameTooLong));
         }
-        if !is_valid_name(name) {
-            return Err(at(rest, RecordErrorKind::InvalidFieldName));
+        if i == name_start || input.get(name_start).is_none_or(|&b| class(b) & ALNUM == 0) {
+            return Err(at(name_start, RecordErrorKind::InvalidFieldName));
         }
-        let Some(value_start) = after_name.strip_prefix(b"=") else {
-            return Err(at(after_name, RecordErrorKind::ExpectedEquals));
-        };
-        let value_len = value_start
-            .iter()
-            .position(|&b| !is_value_char(b))
-            .unwrap_or(value_start.len());
-        let (value, after_value) = value_start.split_at(value_len);
-        if value.is_empty() {
+        let name = input.get(name_start..i).unwrap_or_default();
+        if input.get(i) != Some(&b'=') {
+            return Err(at(i, RecordErrorKind::ExpectedEquals));
+        }
+        i += 1;
+        let value_start = i;
+        i += span(input, i, VALUE);
+        if i == value_start {
             return Err(at(value_start, RecordErrorKind::EmptyValue));
         }
-        if let Some(&b) = after_value.first() {
+        if let Some(&b) = input.get(i) {
             if !matches!(b, b' ' | b'\t' | b';') {
-                return Err(at(after_value, RecordErrorKind::InvalidChar(first_char(after_value))));
+                return Err(at(
+                    i,
+                    RecordErrorKind::InvalidChar(first_char(input.get(i..).unwrap_or_default())),
+                ));
             }
         }
+        let value = input.get(value_start..i).unwrap_or_default();
         if name == b"id" {
             let parsed = PolicyId::from_bytes(value).ok_or_else(|| at(value_start, RecordErrorKind::InvalidId))?;
             id.get_or_insert(parsed);
@@ -310,11 +320,10 @@ fn parse_record(input: &[u8]) -> Result<StsRecord, RecordError> {
                 extensions.push(Extension::new_unchecked(name.into_owned(), value));
             }
         }
-        rest = after_value;
     }
     match id {
         Some(id) => Ok(StsRecord { id, extensions }),
-        None => Err(at(rest, RecordErrorKind::MissingId)),
+        None => Err(at(input.len(), RecordErrorKind::MissingId)),
     }
 }
 

@@ -154,7 +154,8 @@ fn design_cache_txt_failure_vanished_or_invalid_keeps_cached() {
         assert_ne!(out.store(), StoreAction::Delete);
     }
     // Several records: also no usable record, also keeps the cached policy.
-    let Step::ResolveTxt(need) = lookup(Some(e), DOMAIN, 5000, &CacheConfig::default()) else {
+    let config = CacheConfig::default();
+    let Step::ResolveTxt(need) = lookup(Some(e), DOMAIN, 5000, &config) else {
         panic!()
     };
     let Step::Done(out) = need.records(["v=STSv1; id=1", "v=STSv1; id=2"]) else {
@@ -477,6 +478,31 @@ fn design_cache_entries_are_serde_data() {
     assert!(serde_json::from_str::<CacheEntry>(&bad).is_err());
     let bad = json.replace("\"abc\"", "\"a-b\"");
     assert!(serde_json::from_str::<CacheEntry>(&bad).is_err());
+    // The remembered record must parse to the remembered id.
+    let bad = json.replace("v=STSv1; id=abc", "v=STSv1; id=xyz");
+    assert_ne!(bad, json);
+    assert!(serde_json::from_str::<CacheEntry>(&bad).is_err());
+    let bad = json.replace("\"format\":1", "\"format\":99");
+    assert!(serde_json::from_str::<CacheEntry>(&bad).is_err());
+    let bad = json.replace("\"example.com\"", "\"Example.COM\"");
+    assert!(serde_json::from_str::<CacheEntry>(&bad).is_err());
+}
+
+#[test]
+fn design_cache_identical_record_needs_no_parse_but_a_changed_one_is_read() {
+    let e = fetched(ENFORCE, "1", 0);
+    assert_eq!(e.last_record.as_deref(), Some("v=STSv1; id=1"));
+    // Same id, different spelling: parsed, and remembered.
+    let config = CacheConfig::default();
+    let Step::ResolveTxt(t) = lookup(Some(e), DOMAIN, 10, &config) else {
+        panic!()
+    };
+    let Step::Done(out) = t.records(["v=STSv1;id=1;"]) else {
+        panic!()
+    };
+    assert_eq!(mode_of(&out), Some(Mode::Enforce));
+    assert_eq!(out.store(), StoreAction::Put);
+    assert_eq!(out.entry().last_record.as_deref(), Some("v=STSv1;id=1;"));
 }
 
 #[test]

@@ -305,7 +305,7 @@ pub fn run(events: &[Event]) -> Result<(), String> {
 
         // (a) an unexpired enforce/testing policy survives unless replaced by a fetch.
         if let Some(prev) = before_valid {
-            let after = store.as_ref().and_then(|e| e.policy.as_ref());
+            let after = store.as_ref().and_then(|e| e.policy.as_deref());
             let kept = after == Some(&prev);
             // A successful fetch replaces it; one of max_age 0 leaves nothing to store.
             let zero_age = matches!(fetch, Fetch::Ok(_, 0));

@@ -208,37 +208,34 @@ fn run_step(
             })
         }
     };
-    let mut line = json!({ "at": now });
-    match &outcome {
+    let line = match &outcome {
         Some(o) => {
-            line["policy"] = match o.cached_policy() {
-                Some(c) => {
-                    json!({"mode": c.policy.mode().as_str(), "id": c.id.as_str(), "expires_at": c.expires_at})
-                }
+            let policy = match o.cached_policy() {
+                Some(c) => json!({"mode": c.policy.mode().as_str(), "id": c.id.as_str(), "expires_at": c.expires_at}),
                 None => Value::Null,
             };
-            line["fetched"] = json!(o.fetched());
-            line["reports"] = json!(o.reports().iter().map(|r| r.result_type.as_str()).collect::<Vec<_>>());
-            line["alerts"] = json!(o
-                    .alerts()
-                    .iter()
-                    .map(|a| json!({"failures": a.failures, "expires_in": a.expires_in, "result_type": a.result_type.as_str()}))
-                    .collect::<Vec<_>>());
-            if let Some(d) = o.decision() {
-                line["decision"] = json!(match d {
-                    RecheckDecision::RetryWithNewPolicy => "retry",
-                    RecheckDecision::KeepTransient => "transient",
-                });
+            let reports: Vec<&str> = o.reports().iter().map(|r| r.result_type.as_str()).collect();
+            let alerts: Vec<Value> = o
+                .alerts()
+                .iter()
+                .map(|a| json!({"failures": a.failures, "expires_in": a.expires_in, "result_type": a.result_type.as_str()}))
+                .collect();
+            match o.decision() {
+                Some(d) => {
+                    let decision = match d {
+                        RecheckDecision::RetryWithNewPolicy => "retry",
+                        RecheckDecision::KeepTransient => "transient",
+                    };
+                    json!({"at": now, "policy": policy, "fetched": o.fetched(), "reports": reports, "alerts": alerts, "decision": decision})
+                }
+                None => {
+                    json!({"at": now, "policy": policy, "fetched": o.fetched(), "reports": reports, "alerts": alerts})
+                }
             }
         }
-        None => {
-            // A refresh with nothing valid to refresh.
-            line["policy"] = Value::Null;
-            line["fetched"] = json!(false);
-            line["reports"] = json!([]);
-            line["alerts"] = json!([]);
-        }
-    }
+        // A refresh with nothing valid to refresh.
+        None => json!({"at": now, "policy": null, "fetched": false, "reports": [], "alerts": []}),
+    };
     if let Some(o) = outcome {
         match o.store() {
             StoreAction::Unchanged => {}
