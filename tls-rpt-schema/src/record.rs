@@ -156,7 +156,12 @@ fn delimiter_len(s: &[u8]) -> Option<usize> {
     if s.get(lead) != Some(&b';') {
         return None;
     }
-    let trail = s.get(lead + 1..).unwrap_or_default().iter().take_while(|&&b| is_wsp(b)).count();
+    let trail = s
+        .get(lead + 1..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| is_wsp(b))
+        .count();
     Some(lead + 1 + trail)
 }
 
@@ -182,8 +187,25 @@ fn is_uri_char(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
-            b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@' | b'$' | b'&' | b'\''
-                | b'(' | b')' | b'*' | b'+' | b'=' | b'%'
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b':'
+                | b'/'
+                | b'?'
+                | b'#'
+                | b'['
+                | b']'
+                | b'@'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b'='
+                | b'%'
         )
 }
 
@@ -213,16 +235,18 @@ fn is_host(host: &str) -> bool {
     }
     !host.is_empty()
         && host.len() <= 253
-        && host.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
 /// Classifies one URI: `Ok(Some(_))` usable, `Ok(None)` another scheme, `Err` invalid.
 fn classify_uri(uri: &str) -> Result<Option<ReportUri>, ()> {
     let (scheme, rest) = uri.split_once(':').ok_or(())?;
     let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
     if !scheme_ok {
         return Err(());
     }
@@ -310,7 +334,10 @@ impl TlsRptRecord {
 
 fn parse(input: &[u8]) -> Result<TlsRptRecord, RecordError> {
     let col = |rest: &[u8]| input.len() - rest.len() + 1;
-    let err = |rest: &[u8], kind| RecordError { column: col(rest), kind };
+    let err = |rest: &[u8], kind| RecordError {
+        column: col(rest),
+        kind,
+    };
     if !is_tlsrpt_record(input) {
         return Err(err(input, RecordErrorKind::NotTlsRptRecord));
     }
@@ -334,7 +361,10 @@ fn parse(input: &[u8]) -> Result<TlsRptRecord, RecordError> {
         }
         let field_start = rest;
         let Some(value) = rest.get(name_len..).and_then(|r| r.strip_prefix(b"=")) else {
-            return Err(err(rest.get(name_len..).unwrap_or_default(), RecordErrorKind::ExpectedEquals));
+            return Err(err(
+                rest.get(name_len..).unwrap_or_default(),
+                RecordErrorKind::ExpectedEquals,
+            ));
         };
         let name = String::from_utf8_lossy(name).into_owned();
         if name == "rua" {
@@ -450,16 +480,25 @@ mod tests {
 
     #[test]
     fn uri_lists() {
-        let r = TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:a@x.example , https://h.example:8443/p ,ftp://x.example/").unwrap();
+        let r = TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:a@x.example , https://h.example:8443/p ,ftp://x.example/")
+            .unwrap();
         assert_eq!(r.rua.len(), 2);
         assert!(matches!(&r.rua[1], ReportUri::Https { host, .. } if host == "h.example"));
         assert!(matches!(r.warnings[0], RecordWarning::UnsupportedScheme { .. }));
         assert_eq!(
-            TlsRptRecord::parse("v=TLSRPTv1; rua=ftp://x.example/").unwrap_err().kind,
+            TlsRptRecord::parse("v=TLSRPTv1; rua=ftp://x.example/")
+                .unwrap_err()
+                .kind,
             RecordErrorKind::NoUsableUri
         );
-        assert_eq!(TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:@x").unwrap_err().kind, RecordErrorKind::InvalidUri("mailto:@x".into()));
-        assert_eq!(TlsRptRecord::parse("v=TLSRPTv1; rua=https:///x").unwrap_err().kind, RecordErrorKind::InvalidUri("https:///x".into()));
+        assert_eq!(
+            TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:@x").unwrap_err().kind,
+            RecordErrorKind::InvalidUri("mailto:@x".into())
+        );
+        assert_eq!(
+            TlsRptRecord::parse("v=TLSRPTv1; rua=https:///x").unwrap_err().kind,
+            RecordErrorKind::InvalidUri("https:///x".into())
+        );
         assert!(TlsRptRecord::parse("v=TLSRPTv1; rua=mailto:a%40b@x.example").is_ok());
         assert!(TlsRptRecord::parse("v=TLSRPTv1; rua=https://[2001:db8::1]/r").is_ok());
     }
