@@ -339,7 +339,11 @@ fn read_email(bytes: &[u8], options: &ReadOptions) -> Result<ReadReport, ReadErr
                 continue;
             }
         };
-        match from_json(&json, options) {
+        let lenient = ReadOptions {
+            strict: false,
+            ..*options
+        };
+        match from_json(&json, &lenient) {
             Ok((report, mut warnings)) => {
                 let ctype = part
                     .content_type()
@@ -355,10 +359,10 @@ fn read_email(bytes: &[u8], options: &ReadOptions) -> Result<ReadReport, ReadErr
                         path: "(e-mail attachment)".to_owned(),
                         kind: DeviationKind::AttachmentNotTlsrpt(what),
                     };
-                    if options.strict {
-                        return Err(ReadError::Json(JsonError::Deviations(vec![deviation])));
-                    }
                     warnings.insert(0, deviation);
+                }
+                if options.strict && !warnings.is_empty() {
+                    return Err(ReadError::Json(JsonError::Deviations(warnings)));
                 }
                 info.content_type = ctype;
                 info.file_name = part.attachment_name().map(str::to_owned);
