@@ -295,3 +295,113 @@ fn simulate_invalid_scenarios_exit_1_with_step_and_reason() {
     );
     assert_eq!(stdout(&o).lines().count(), 1);
 }
+
+#[test]
+fn tlsrpt_record_json() {
+    let o = run(&[
+        "tlsrpt-record",
+        "--json",
+        "v=spf1 -all",
+        "v=TLSRPTv1; rua=mailto:reports@example.com,https://r.example.com/x",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "{\"rua\":[\"mailto:reports@example.com\",\"https://r.example.com/x\"],\"warnings\":[]}\n"
+    );
+    let o = run(&[
+        "tlsrpt-record",
+        "--json",
+        "--",
+        "v=TLSRPTv1; rua=ftp://x.example/,mailto:a@x.example",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["rua"], serde_json::json!(["mailto:a@x.example"]));
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn tlsrpt_record_failures_say_why() {
+    for (records, why) in [
+        (vec!["v=spf1 -all"], "no record"),
+        (
+            vec![
+                "v=TLSRPTv1; rua=mailto:a@x.example",
+                "v=TLSRPTv1; rua=mailto:b@x.example",
+            ],
+            "2 records",
+        ),
+        (vec!["v=TLSRPTv1"], "no rua"),
+        (vec!["v=TLSRPTv1; rua=ftp://x.example/"], "no mailto: or https:"),
+    ] {
+        let mut args = vec!["tlsrpt-record"];
+        args.extend(records);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains(why), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn report_summary_and_json() {
+    let o = run(&["report", &data("report.json")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    for needle in [
+        "organization: Example Mail Inc.",
+        "date range:   2026-03-01T00:00:00Z to 2026-03-02T00:00:00Z",
+        "report id:    2026.03.01-example.org@mail.example",
+        "policy sts for example.org: 120 successful, 5 failed sessions",
+        "certificate-expired: 3",
+        "starttls-not-supported: 2",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    assert!(o.stderr.is_empty());
+    let o = run(&["report", "--json", &data("report.json"), &data("report.json")]);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0], lines[1]);
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["policies"][0]["failure-details"][1]["failed-session-count"], 2);
+}
+
+#[test]
+fn report_warnings_go_to_stderr_and_strict_refuses() {
+    let path = data("report-quirky.json");
+    let o = run(&["report", &path]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    for line in err.lines() {
+        assert!(line.starts_with(&format!("{path}: ")), "{line}");
+    }
+    assert!(err.contains(": contact-info: required field missing or null"), "{err}");
+    assert!(
+        err.contains(": policies[0].policy.mx-host: a string where a list of strings is required"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 5, "{err}");
+    let o = run(&["report", "--strict", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn report_reads_gzip_from_stdin_and_keeps_going_after_a_bad_file() {
+    let json = std::fs::read(data("report.json")).unwrap();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(&json).unwrap();
+    let o = run_stdin(&["report", "-"], &e.finish().unwrap());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("- (gzip)\n"));
+    let o = run(&["report", &data("mta-sts.txt"), &data("report.json")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("organization: Example Mail Inc."));
+    assert!(
+        stderr(&o).contains("mta-sts.txt: not a TLS-RPT report: neither JSON, gzip, zip nor an e-mail message"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(run(&["report"]).status.code(), Some(2));
+}

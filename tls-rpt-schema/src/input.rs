@@ -146,15 +146,43 @@ fn looks_like_json(bytes: &[u8]) -> bool {
     bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
+/// Whether the bytes begin with an RFC 5322 header block that has at least one
+/// header every mail message carries (a "key: value" text is not enough).
 fn looks_like_email(bytes: &[u8]) -> bool {
-    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
-    if first.starts_with(b"From ") {
+    const MESSAGE_HEADERS: [&[u8]; 8] = [
+        b"from:",
+        b"to:",
+        b"subject:",
+        b"date:",
+        b"mime-version:",
+        b"content-type:",
+        b"received:",
+        b"return-path:",
+    ];
+    let mut lines = bytes.split(|&b| b == b'\n');
+    if lines.clone().next().is_some_and(|l| l.starts_with(b"From ")) {
         return true;
     }
-    match first.iter().position(|&b| b == b':') {
-        Some(i) if i > 0 => first.get(..i).unwrap_or_default().iter().all(|&b| b.is_ascii_graphic()),
-        _ => false,
+    for line in lines.by_ref().take(1000) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line.first().is_some_and(|&b| b == b' ' || b == b'\t') {
+            continue; // a folded continuation
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        let name = line.get(..=colon).unwrap_or_default();
+        if !name.iter().take(colon).all(|&b| b.is_ascii_graphic()) {
+            return false;
+        }
+        if MESSAGE_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h)) {
+            return true;
+        }
     }
+    false
 }
 
 fn inflate(reader: impl Read, limit: usize, err: fn(String) -> ReadError) -> Result<Vec<u8>, ReadError> {

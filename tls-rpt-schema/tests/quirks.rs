@@ -410,3 +410,12 @@ fn unknown_bytes_are_refused() {
     );
     assert_eq!(read_report(b"", &ReadOptions::default()), Err(ReadError::UnknownFormat));
 }
+
+#[test]
+fn key_value_text_is_not_taken_for_an_e_mail() {
+    let policy = b"version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 86400\n";
+    assert_eq!(
+        read_report(policy, &ReadOptions::default()),
+        Err(ReadError::UnknownFormat)
+    );
+}

@@ -96,6 +96,41 @@ enum Command {
         /// The scenario file; "-" reads standard input.
         scenario: String,
     },
+    /// Find the usable record in an `_smtp._tls` TXT answer and validate it.
+    ///
+    /// Each argument is one TXT record of the answer. Usable: exit 0, and with
+    /// --json {"rua":["mailto:reports@example.com","https://r.example.com/x"],"warnings":[]}
+    /// (warnings name rua URIs of other schemes, which are skipped, and duplicate
+    /// fields). Otherwise exit 1, and stderr says why.
+    TlsrptRecord {
+        /// Print one JSON object instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// The TXT records of the answer (put "--" before them if one starts with "-").
+        #[arg(required = true)]
+        records: Vec<String>,
+    },
+    /// Read TLS-RPT reports: JSON, gzip-compressed JSON, zip, or the e-mail
+    /// message that carried one (the kind is told from the bytes).
+    ///
+    /// Without --json, a summary per file: organisation, date range, report id,
+    /// and per policy its type, domain, session counts and failures by result
+    /// type. With --json, one line of canonical RFC 8460 JSON per file.
+    /// Deviations from RFC 8460 that real senders make are accepted and printed
+    /// to stderr as "FILE: PATH: message"; --strict refuses them.
+    /// Exit 0 when every file was read, 1 when any could not be (the others are
+    /// still printed), 2 for usage errors.
+    Report {
+        /// Refuse every deviation from RFC 8460.
+        #[arg(long)]
+        strict: bool,
+        /// Print canonical JSON, one line per file.
+        #[arg(long)]
+        json: bool,
+        /// The report files ("-" reads standard input).
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
 }
 
 /// A failure that ends the command: exit 1 (invalid input) or 2 (I/O).
@@ -111,6 +146,8 @@ fn main() -> ExitCode {
         Command::Record { json, records } => cmd_record(&records, json),
         Command::Match { policy_file, hosts } => cmd_match(&policy_file, &hosts),
         Command::Simulate { scenario } => cmd_simulate(&scenario),
+        Command::TlsrptRecord { json, records } => cmd_tlsrpt_record(&records, json),
+        Command::Report { strict, json, files } => cmd_report(&files, strict, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -259,5 +296,102 @@ fn cmd_simulate(path: &str) -> Result<(), Failure> {
     match error {
         Some(message) => Err(Failure::Invalid(vec![message])),
         None => Ok(()),
+    }
+}
+
+fn cmd_tlsrpt_record(records: &[String], as_json: bool) -> Result<(), Failure> {
+    let record = tls_rpt_schema::TlsRptRecord::discover(records).map_err(|e| Failure::Invalid(vec![e.to_string()]))?;
+    let warnings: Vec<String> = record.warnings.iter().map(ToString::to_string).collect();
+    if as_json {
+        let value = json!({
+            "rua": record.rua.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+            "warnings": warnings,
+        });
+        return print(&format!("{value}\n"));
+    }
+    let mut text = String::from("valid _smtp._tls record\n");
+    for uri in &record.rua {
+        let kind = match uri {
+            tls_rpt_schema::ReportUri::Mailto { .. } => "e-mail",
+            tls_rpt_schema::ReportUri::Https { .. } => "HTTPS POST",
+        };
+        text.push_str(&format!("  rua: {uri} ({kind})\n"));
+    }
+    for w in &warnings {
+        text.push_str(&format!("  warning: {w}\n"));
+    }
+    print(&text)
+}
+
+fn report_summary(path: &str, read: &tls_rpt_schema::ReadReport) -> String {
+    let r = &read.report;
+    let mut text = format!(
+        "{path} ({})\n  organization: {}\n  date range:   {} to {}\n  report id:    {}\n",
+        read.source,
+        r.organization_name,
+        tls_rpt_schema::format_datetime(&r.date_range.start),
+        tls_rpt_schema::format_datetime(&r.date_range.end),
+        r.report_id,
+    );
+    if let Some(c) = &r.contact_info {
+        text.push_str(&format!("  contact:      {c}\n"));
+    }
+    let count = |n: Option<u64>| n.map_or_else(|| "?".to_owned(), |n| n.to_string());
+    for p in &r.policies {
+        text.push_str(&format!(
+            "  policy {} for {}: {} successful, {} failed sessions\n",
+            p.policy.policy_type,
+            p.policy.policy_domain.as_deref().unwrap_or("(no domain)"),
+            count(p.summary.total_successful_session_count),
+            count(p.summary.total_failure_session_count),
+        ));
+        let mut by_type: Vec<(String, u64)> = Vec::new();
+        for f in &p.failure_details {
+            match by_type.iter_mut().find(|(t, _)| t == f.result_type.as_str()) {
+                Some((_, n)) => *n = n.saturating_add(f.failed_session_count),
+                None => by_type.push((f.result_type.as_str().to_owned(), f.failed_session_count)),
+            }
+        }
+        for (t, n) in by_type {
+            text.push_str(&format!("    {t}: {n}\n"));
+        }
+    }
+    text
+}
+
+fn cmd_report(files: &[String], strict: bool, as_json: bool) -> Result<(), Failure> {
+    let options = if strict {
+        tls_rpt_schema::ReadOptions::strict()
+    } else {
+        tls_rpt_schema::ReadOptions::default()
+    };
+    let mut failed = Vec::new();
+    for path in files {
+        let bytes = read_limited(path, options.max_input)?;
+        match tls_rpt_schema::read_report(&bytes, &options) {
+            Ok(read) => {
+                let mut err = std::io::stderr().lock();
+                for w in &read.warnings {
+                    let _ = writeln!(err, "{path}: {w}");
+                }
+                drop(err);
+                let out = if as_json {
+                    let json = read
+                        .report
+                        .to_json()
+                        .map_err(|e| Failure::Io(format!("{path}: cannot write the report: {e}")))?;
+                    format!("{json}\n")
+                } else {
+                    report_summary(path, &read)
+                };
+                print(&out)?;
+            }
+            Err(e) => failed.push(format!("{path}: {e}")),
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Invalid(failed))
     }
 }
