@@ -24,3 +24,56 @@ pub fn policy_with_patterns(n: usize) -> Result<Policy, mta_sts_policy::BuildErr
     }
     builder.build()
 }
+
+/// A report of `policies` policies with `failures` failure details each, as
+/// canonical JSON (the shape and field sizes of large senders' reports).
+pub fn report_json(policies: usize, failures: usize) -> Result<String, serde_json::Error> {
+    use tls_rpt_schema::*;
+    let start = time::OffsetDateTime::from_unix_timestamp(1_772_323_200).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let report = Report {
+        organization_name: "Example Mail Inc.".to_owned(),
+        date_range: DateRange {
+            start,
+            end: start + time::Duration::DAY,
+        },
+        contact_info: Some("tlsrpt@mail.example".to_owned()),
+        report_id: "2026.03.01-bench@mail.example".to_owned(),
+        policies: (0..policies)
+            .map(|p| PolicyResult {
+                policy: AppliedPolicy {
+                    policy_type: PolicyType::Sts,
+                    policy_string: Some(vec![
+                        "version: STSv1".to_owned(),
+                        "mode: enforce".to_owned(),
+                        format!("mx: *.d{p}.example.net"),
+                        "max_age: 604800".to_owned(),
+                    ]),
+                    policy_domain: Some(format!("d{p}.example.net")),
+                    mx_host: Some(vec![format!("*.d{p}.example.net")]),
+                },
+                summary: Summary {
+                    total_successful_session_count: Some(1000 + p as u64),
+                    total_failure_session_count: Some(failures as u64),
+                },
+                failure_details: (0..failures)
+                    .map(|f| FailureDetails {
+                        result_type: ResultType::ALL
+                            .iter()
+                            .cycle()
+                            .nth(f)
+                            .cloned()
+                            .unwrap_or(ResultType::ValidationFailure),
+                        sending_mta_ip: Some(std::net::IpAddr::from([192, 0, 2, (f % 250) as u8])),
+                        receiving_mx_hostname: Some(format!("mx{f}.d{p}.example.net")),
+                        receiving_mx_helo: Some(format!("mx{f}.d{p}.example.net")),
+                        receiving_ip: Some(std::net::IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, p as u16, f as u16])),
+                        failed_session_count: 1,
+                        additional_information: None,
+                        failure_reason_code: Some("X509_V_ERR_CERT_HAS_EXPIRED".to_owned()),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    report.to_json()
+}
