@@ -4,7 +4,7 @@
 //! stderr), 2 for usage and I/O errors.
 
 // Doc comments here are clap help text, written for the terminal, not rustdoc.
-#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
