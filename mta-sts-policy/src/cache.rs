@@ -45,7 +45,7 @@ use crate::apply::ResultType;
 use crate::domain::normalize_domain;
 use crate::fetch::{check_response, FetchError, FetchResponse, FetchRules, PolicyHost};
 use crate::policy::{Mode, Policy};
-use crate::record::{is_sts_record, DiscoveryError, PolicyId, StsRecord};
+use crate::record::{single_sts_record, DiscoveryError, PolicyId, StsRecord};
 
 /// The format version of [`CacheEntry`]; bumped when the stored shape changes.
 pub const ENTRY_FORMAT: u32 = 1;
@@ -627,20 +627,9 @@ impl<'c> NeedTxt<'c> {
     {
         // The discovery rule of RFC 8461 §3.1, with one shortcut: a record
         // identical to the last valid one seen has that one's id.
-        let mut found: Option<I::Item> = None;
-        let mut count = 0usize;
-        for record in records {
-            if is_sts_record(record.as_ref()) {
-                count += 1;
-                if found.is_none() {
-                    found = Some(record);
-                }
-            }
-        }
-        let record = match (count, found) {
-            (1, Some(record)) => record,
-            (0, _) | (_, None) => return self.no_usable_record(DiscoveryError::NoRecord),
-            (count, Some(_)) => return self.no_usable_record(DiscoveryError::MultipleRecords { count }),
+        let record = match single_sts_record(records) {
+            Ok(record) => record,
+            Err(e) => return self.no_usable_record(e),
         };
         let bytes = record.as_ref();
         if let (Some(id), Some(last)) = (self.m.entry.last_seen_id, self.m.entry.last_record.as_deref()) {

@@ -176,6 +176,30 @@ pub fn is_sts_record(record: &[u8]) -> bool {
     record.starts_with(STS_RECORD_VERSION.as_bytes()) && (record.len() == v || delimiter_end(record, v).is_some())
 }
 
+/// The one record of an answer that begins with `v=STSv1` (RFC 8461 §3.1), not
+/// yet parsed; an error when there is none or more than one.
+pub(crate) fn single_sts_record<I>(answer: I) -> Result<I::Item, DiscoveryError>
+where
+    I: IntoIterator,
+    I::Item: AsRef<[u8]>,
+{
+    let mut found: Option<I::Item> = None;
+    let mut count = 0usize;
+    for record in answer {
+        if is_sts_record(record.as_ref()) {
+            count += 1;
+            if found.is_none() {
+                found = Some(record);
+            }
+        }
+    }
+    match (count, found) {
+        (1, Some(record)) => Ok(record),
+        (0, _) | (_, None) => Err(DiscoveryError::NoRecord),
+        (count, Some(_)) => Err(DiscoveryError::MultipleRecords { count }),
+    }
+}
+
 impl StsRecord {
     /// Parses one TXT record (its strings already concatenated, RFC 8461 §3.1).
     ///
@@ -203,21 +227,7 @@ impl StsRecord {
         I: IntoIterator,
         I::Item: AsRef<[u8]>,
     {
-        let mut found: Option<I::Item> = None;
-        let mut count = 0usize;
-        for record in answer {
-            if is_sts_record(record.as_ref()) {
-                count += 1;
-                if found.is_none() {
-                    found = Some(record);
-                }
-            }
-        }
-        match (count, found) {
-            (1, Some(record)) => Self::parse(record).map_err(DiscoveryError::Invalid),
-            (0, _) | (_, None) => Err(DiscoveryError::NoRecord),
-            (count, Some(_)) => Err(DiscoveryError::MultipleRecords { count }),
-        }
+        Self::parse(single_sts_record(answer)?).map_err(DiscoveryError::Invalid)
     }
 
     /// The policy id.
