@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::pattern::{wildcard_suffix, with_normal_host, MxPattern};
 
-type NameSet = HashSet<Box<str>, foldhash::fast::RandomState>;
+type NameSet = HashSet<Box<[u8]>, foldhash::fast::RandomState>;
 
 /// The `mx` patterns of a policy, compiled for matching (RFC 8461 §4.1).
 ///
@@ -41,7 +41,7 @@ impl MxMatcher {
             } else {
                 &mut exact
             };
-            set.insert(Box::from(pattern.domain()));
+            set.insert(Box::from(pattern.domain().as_bytes()));
         }
         Self { exact, wildcard }
     }

@@ -128,11 +128,11 @@ impl MxPattern {
     }
 
     /// Matches a host already normalised by [`with_normal_host`].
-    pub(crate) fn matches_normal(&self, host: &str) -> bool {
+    pub(crate) fn matches_normal(&self, host: &[u8]) -> bool {
         if self.is_wildcard() {
-            wildcard_suffix(host) == Some(self.domain())
+            wildcard_suffix(host) == Some(self.domain().as_bytes())
         } else {
-            host == self.domain()
+            host == self.domain().as_bytes()
         }
     }
 }
@@ -158,9 +158,10 @@ impl std::str::FromStr for MxPattern {
 
 /// For a normalised host `label.rest`, the `rest` a wildcard pattern must equal:
 /// the first label must be non-empty, and so must the rest.
-pub(crate) fn wildcard_suffix(host: &str) -> Option<&str> {
-    let (first, rest) = host.split_once('.')?;
-    if first.is_empty() || rest.is_empty() {
+pub(crate) fn wildcard_suffix(host: &[u8]) -> Option<&[u8]> {
+    let dot = host.iter().position(|&b| b == b'.')?;
+    let rest = host.get(dot + 1..)?;
+    if dot == 0 || rest.is_empty() {
         None
     } else {
         Some(rest)
@@ -168,33 +169,48 @@ pub(crate) fn wildcard_suffix(host: &str) -> Option<&str> {
 }
 
 /// Normalises a candidate MX host for matching and hands it to `f`: one trailing
-/// dot removed, ASCII lowered into a stack buffer (no allocation), non-ASCII
-/// converted to A-labels (the only path that allocates). Returns `None` for a host
-/// that can never match: empty, too long, an IP literal, or not convertible.
-pub(crate) fn with_normal_host<T>(host: &str, f: impl FnOnce(&str) -> T) -> Option<T> {
+/// dot removed, ASCII lowered into a stack buffer in one pass (no allocation),
+/// non-ASCII converted to A-labels (the only path that allocates). Returns
+/// `None` for a host that can never match: empty, too long, an IP literal, or
+/// not convertible.
+pub(crate) fn with_normal_host<T>(host: &str, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
     let host = host.strip_suffix('.').unwrap_or(host);
-    if host.is_ascii() {
-        let bytes = host.as_bytes();
-        if bytes.is_empty() || bytes.len() > MAX_DOMAIN_LEN {
-            return None;
-        }
-        let mut buf = [0u8; MAX_DOMAIN_LEN];
-        let out = buf.get_mut(..bytes.len())?;
-        for (o, &b) in out.iter_mut().zip(bytes) {
-            *o = b.to_ascii_lowercase();
-        }
-        let lowered = std::str::from_utf8(out).ok()?;
-        if is_ip_literal(lowered) {
-            return None;
-        }
-        Some(f(lowered))
-    } else {
-        let ascii = idna::domain_to_ascii(host).ok()?;
-        if ascii.is_empty() || ascii.len() > MAX_DOMAIN_LEN || !ascii.is_ascii() || is_ip_literal(&ascii) {
-            return None;
-        }
-        Some(f(&ascii))
+    let bytes = host.as_bytes();
+    if bytes.is_empty() || bytes.len() > MAX_DOMAIN_LEN {
+        return non_ascii(host, bytes, f);
     }
+    let mut buf = [0u8; MAX_DOMAIN_LEN];
+    let mut last_dot = None;
+    for (i, (out, &b)) in buf.iter_mut().zip(bytes).enumerate() {
+        if b >= 0x80 {
+            return non_ascii(host, bytes, f);
+        }
+        if b == b'.' {
+            last_dot = Some(i);
+        } else if b == b':' || b == b'[' {
+            return None; // an IPv6 or bracketed address literal
+        }
+        *out = b.to_ascii_lowercase();
+    }
+    let name = buf.get(..bytes.len())?;
+    let last = name.get(last_dot.map_or(0, |d| d + 1)..).unwrap_or_default();
+    if !last.is_empty() && last.iter().all(u8::is_ascii_digit) {
+        return None; // an IPv4 literal, in any spelling
+    }
+    Some(f(name))
+}
+
+/// The path of [`with_normal_host`] for hosts that are not plain ASCII of a
+/// valid length: U-labels are converted; anything else cannot match.
+fn non_ascii<T>(host: &str, bytes: &[u8], f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+    if bytes.is_ascii() {
+        return None; // empty or too long
+    }
+    let ascii = idna::domain_to_ascii(host).ok()?;
+    if ascii.is_empty() || ascii.len() > MAX_DOMAIN_LEN || !ascii.is_ascii() || is_ip_literal(&ascii) {
+        return None;
+    }
+    Some(f(ascii.as_bytes()))
 }
 
 /// An address literal in any spelling: `[...]`, anything with `:` (IPv6), or a
