@@ -16,8 +16,10 @@
 //!   RFC 8460 JSON in the RFC's field order, empty optional fields left out; it
 //!   reads back equal.
 //!
-//! Aggregation of session results into daily reports and the delivery formats
-//! are the next parts of this crate.
+//! - Aggregation: an [`Aggregator`] counts session results per report domain,
+//!   UTC day and policy, merges with others (commutative, associative), and
+//!   closes a day into reports; [`report_file_name`], [`gzip_report`] and
+//!   [`schedule`] prepare their delivery.
 //!
 //! ```
 //! use tls_rpt_schema::{read_report, ReadOptions, TlsRptRecord};
@@ -38,11 +40,16 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod aggregate;
 mod input;
 mod model;
 mod read;
 mod record;
 
+pub use aggregate::{
+    gzip_report, report_file_name, schedule, utc_day, Aggregator, AggregatorConfig, AggregatorState, FailureKey,
+    PolicyCountsData, PolicyHandle, ReporterConfig, Schedule, SessionPolicy, StateEntry, FOLDED_REASON,
+};
 pub use input::{read_report, EmailInfo, ReadError, ReadOptions, ReadReport, SourceKind};
 pub use model::{
     format_datetime, AppliedPolicy, DateRange, FailureDetails, PolicyResult, PolicyType, Report, ResultType, Summary,
