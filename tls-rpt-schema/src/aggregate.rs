@@ -319,7 +319,7 @@ pub struct ReporterConfig {
 
 /// FNV-1a, 64 bits: a hash that is the same on every platform and every run,
 /// for report ids that are stable for the same inputs.
-fn fnv1a(data: &[u8]) -> u64 {
+pub(crate) fn stable_hash(data: &[u8]) -> u64 {
     data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
@@ -408,7 +408,7 @@ impl Aggregator {
                 report_id: String::new(),
                 policies,
             };
-            let digest = fnv1a(report.to_json().unwrap_or_default().as_bytes());
+            let digest = stable_hash(report.to_json().unwrap_or_default().as_bytes());
             let date = start.date();
             report.report_id = format!("{date}_{domain}_{digest:016x}@{}", reporter.submitter);
             reports.push((domain, report));

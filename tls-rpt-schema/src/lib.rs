@@ -19,7 +19,8 @@
 //! - Aggregation: an [`Aggregator`] counts session results per report domain,
 //!   UTC day and policy, merges with others (commutative, associative), and
 //!   closes a day into reports; [`report_file_name`], [`gzip_report`] and
-//!   [`schedule`] prepare their delivery.
+//!   [`schedule`] prepare their delivery, and [`report_email`] writes the
+//!   e-mail form (DKIM signing stays with the host's MTA).
 //!
 //! ```
 //! use tls_rpt_schema::{read_report, ReadOptions, TlsRptRecord};
@@ -41,6 +42,7 @@
 #![forbid(unsafe_code)]
 
 mod aggregate;
+mod email;
 mod input;
 mod model;
 mod read;
@@ -50,6 +52,7 @@ pub use aggregate::{
     gzip_report, report_file_name, schedule, utc_day, Aggregator, AggregatorConfig, AggregatorState, FailureKey,
     PolicyCountsData, PolicyHandle, ReporterConfig, Schedule, SessionPolicy, StateEntry, FOLDED_REASON,
 };
+pub use email::{report_email, EmailEnvelope, EmailError};
 pub use input::{read_report, EmailInfo, ReadError, ReadOptions, ReadReport, SourceKind};
 pub use model::{
     format_datetime, AppliedPolicy, DateRange, FailureDetails, PolicyResult, PolicyType, Report, ResultType, Summary,

@@ -292,3 +292,49 @@ proptest! {
         prop_assert_eq!(ab_c.state(), aggregate(&all, cap).state());
     }
 }
+
+#[test]
+fn the_e_mail_reads_back_equal() {
+    let mut a = Aggregator::new(AggregatorConfig::default());
+    let h = a.policy("example.org", &sts("example.org"));
+    a.record_success(h, T0);
+    a.record_failure(h, T0, &failure(ResultType::CertificateHostMismatch, "mx.example.org"));
+    let (domain, report) = a.close_day(DAY0, &reporter()).remove(0);
+    let envelope = EmailEnvelope {
+        from: "TLS reports <noreply-tlsrpt@mail.example>".into(),
+        to: "tlsrpt@example.org".into(),
+        submitter: "mail.example".into(),
+        date: T0 + 86_400 + 600,
+    };
+    let msg = report_email(&report, &domain, &envelope).unwrap();
+    let read = read_report(&msg, &ReadOptions::strict()).unwrap();
+    assert_eq!(read.source, SourceKind::Email);
+    assert_eq!(read.report, report);
+    let info = read.email.unwrap();
+    assert_eq!(info.report_domain.as_deref(), Some("example.org"));
+    assert_eq!(info.submitter.as_deref(), Some("mail.example"));
+    assert_eq!(info.content_type.as_deref(), Some("application/tlsrpt+gzip"));
+    assert_eq!(
+        info.file_name,
+        Some(report_file_name("mail.example", &domain, &report, true))
+    );
+    assert_eq!(
+        info.subject,
+        Some(format!(
+            "Report Domain: example.org Submitter: mail.example Report-ID: <{}>",
+            report.report_id
+        ))
+    );
+    let text = String::from_utf8(msg).unwrap();
+    assert!(text.contains("Content-Type: multipart/report; report-type=\"tlsrpt\";"));
+    assert!(text.contains("Date: Mon, 02 Mar 2026 00:10:00 +0000\r\n"));
+    // Header injection is refused.
+    let bad = EmailEnvelope {
+        to: "a@example.org\r\nBcc: x@evil.example".into(),
+        ..envelope
+    };
+    assert!(matches!(
+        report_email(&report, &domain, &bad),
+        Err(EmailError::ControlCharacter { field: "to" })
+    ));
+}
