@@ -405,3 +405,54 @@ fn report_reads_gzip_from_stdin_and_keeps_going_after_a_bad_file() {
     );
     assert_eq!(run(&["report"]).status.code(), Some(2));
 }
+
+#[test]
+fn aggregate_writes_daily_reports_and_skips_bad_lines() {
+    let dir = std::env::temp_dir().join(format!("mta-sts-aggregate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let policy = r#"{"policy_type":"sts","policy_string":["version: STSv1","mode: enforce","mx: *.example.org","max_age: 86400"],"policy_domain":"example.org","mx_host":["*.example.org"]}"#;
+    let failure = r#"{"result_type":"certificate-expired","sending_mta_ip":"192.0.2.1","receiving_mx_hostname":"mx.example.org","receiving_mx_helo":null,"receiving_ip":null,"additional_information":null,"failure_reason_code":"expired"}"#;
+    let t0 = 20_513 * 86_400;
+    let sessions = format!(
+        "{{\"time\":{t0},\"report_domain\":\"example.org\",\"policy\":{policy}}}\n\
+         {{\"time\":{},\"report_domain\":\"example.org\",\"policy\":{policy},\"failure\":{failure}}}\n\
+         this is not json\n\
+         \n\
+         {{\"time\":{},\"report_domain\":\"example.org\",\"policy\":{policy}}}\n",
+        t0 + 60,
+        t0 + 86_400
+    );
+    let o = run_stdin(
+        &[
+            "aggregate",
+            "--org",
+            "Example Mail Inc.",
+            "--contact",
+            "tlsrpt@mail.example",
+            "--submitter",
+            "mail.example",
+            "--email",
+            "--out",
+            dir.to_str().unwrap(),
+            "-",
+        ],
+        sessions.as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("-: line 3:"), "{}", stderr(&o));
+    let out = stdout(&o);
+    let files: Vec<&str> = out.lines().collect();
+    assert_eq!(files.len(), 4, "{out}"); // two days, .json.gz and .eml each
+    assert!(files[0].contains(&format!("mail.example!example.org!{t0}!{}!", t0 + 86_400)));
+    assert!(files[0].ends_with(".json.gz") && files[1].ends_with(".eml"));
+    // Both forms read back to the same report, strictly.
+    let gz = run(&["report", "--strict", "--json", files[0]]);
+    let eml = run(&["report", "--strict", "--json", files[1]]);
+    assert_eq!(gz.status.code(), Some(0), "{}", stderr(&gz));
+    assert_eq!(stdout(&gz), stdout(&eml));
+    let v: serde_json::Value = serde_json::from_str(stdout(&gz).trim()).unwrap();
+    assert_eq!(v["policies"][0]["summary"]["total-successful-session-count"], 1);
+    assert_eq!(v["policies"][0]["summary"]["total-failure-session-count"], 1);
+    assert_eq!(v["organization-name"], "Example Mail Inc.");
+    let _ = std::fs::remove_dir_all(&dir);
+}

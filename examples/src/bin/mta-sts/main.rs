@@ -120,6 +120,41 @@ enum Command {
     /// to stderr as "FILE: PATH: message"; --strict refuses them.
     /// Exit 0 when every file was read, 1 when any could not be (the others are
     /// still printed), 2 for usage errors.
+    /// Aggregate session records into daily TLS-RPT reports.
+    ///
+    /// SESSIONS.jsonl holds one JSON object per line:
+    /// {"time":UNIX_SECONDS,"report_domain":"example.org",
+    ///  "policy":{"policy_type":"sts","policy_string":["version: STSv1","mode: enforce",...],
+    ///            "policy_domain":"example.org","mx_host":["*.example.org"]},
+    ///  "failure":{"result_type":"certificate-expired","sending_mta_ip":"192.0.2.1",
+    ///             "receiving_mx_hostname":"mx.example.org","receiving_mx_helo":null,
+    ///             "receiving_ip":null,"additional_information":null,"failure_reason_code":null}}
+    /// with "failure" left out (or null) for a successful session; policy_type is
+    /// "sts", "tlsa" or "no-policy-found". Every UTC day seen gives one report per
+    /// report domain, written into DIR as SUBMITTER!DOMAIN!BEGIN!END!ID.json.gz
+    /// (and .eml with --email, ready for DKIM signing; its To is left to the MTA),
+    /// printing one line per file. A malformed line is reported on stderr with its
+    /// line number and skipped; the exit status is then 1, though every report is
+    /// still written.
+    Aggregate {
+        /// organization-name of the reports.
+        #[arg(long)]
+        org: String,
+        /// contact-info of the reports (also the From of e-mails).
+        #[arg(long)]
+        contact: String,
+        /// The submitter domain (file names, TLS-Report-Submitter).
+        #[arg(long)]
+        submitter: String,
+        /// Also write each report as an e-mail message (.eml).
+        #[arg(long)]
+        email: bool,
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: String,
+        /// The session records, one JSON object per line ("-" reads stdin).
+        sessions: String,
+    },
     Report {
         /// Refuse every deviation from RFC 8460.
         #[arg(long)]
@@ -148,6 +183,14 @@ fn main() -> ExitCode {
         Command::Simulate { scenario } => cmd_simulate(&scenario),
         Command::TlsrptRecord { json, records } => cmd_tlsrpt_record(&records, json),
         Command::Report { strict, json, files } => cmd_report(&files, strict, json),
+        Command::Aggregate {
+            org,
+            contact,
+            submitter,
+            email,
+            out,
+            sessions,
+        } => cmd_aggregate(&org, &contact, &submitter, email, &out, &sessions),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -393,5 +436,84 @@ fn cmd_report(files: &[String], strict: bool, as_json: bool) -> Result<(), Failu
         Ok(())
     } else {
         Err(Failure::Invalid(failed))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SessionLine {
+    time: i64,
+    report_domain: String,
+    policy: tls_rpt_schema::SessionPolicy,
+    #[serde(default)]
+    failure: Option<tls_rpt_schema::FailureKey>,
+}
+
+/// The largest sessions file read.
+const MAX_SESSIONS_SIZE: usize = 1 << 30;
+
+fn cmd_aggregate(
+    org: &str,
+    contact: &str,
+    submitter: &str,
+    email: bool,
+    out: &str,
+    sessions: &str,
+) -> Result<(), Failure> {
+    use tls_rpt_schema::{report_email, report_file_name, Aggregator, AggregatorConfig, EmailEnvelope, ReporterConfig};
+    let input = read_limited(sessions, MAX_SESSIONS_SIZE)?;
+    let mut aggregator = Aggregator::new(AggregatorConfig::default());
+    let mut bad = Vec::new();
+    let mut days = std::collections::BTreeSet::new();
+    for (i, line) in input.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<SessionLine>(line) {
+            Ok(s) => {
+                let h = aggregator.policy(&s.report_domain, &s.policy);
+                match &s.failure {
+                    Some(f) => aggregator.record_failure(h, s.time, f),
+                    None => aggregator.record_success(h, s.time),
+                }
+                days.insert(tls_rpt_schema::utc_day(s.time));
+            }
+            Err(e) => bad.push(format!("{sessions}: line {}: {e}", i + 1)),
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| Failure::Io(format!("{out}: {e}")))?;
+    let reporter = ReporterConfig {
+        organization_name: org.to_owned(),
+        contact_info: contact.to_owned(),
+        submitter: submitter.to_owned(),
+        only_with_failures: false,
+    };
+    let mut listing = String::new();
+    for day in days {
+        for (domain, report) in aggregator.close_day(day, &reporter) {
+            let name = report_file_name(submitter, &domain, &report, true);
+            let path = std::path::Path::new(out).join(&name);
+            let gz = tls_rpt_schema::gzip_report(&report).map_err(|e| Failure::Io(format!("{name}: {e}")))?;
+            std::fs::write(&path, gz).map_err(|e| Failure::Io(format!("{}: {e}", path.display())))?;
+            listing.push_str(&format!("{}\n", path.display()));
+            if email {
+                let envelope = EmailEnvelope {
+                    from: contact.to_owned(),
+                    to: "undisclosed-recipients:;".to_owned(),
+                    submitter: submitter.to_owned(),
+                    date: tls_rpt_schema::schedule(day, 0).send_at,
+                };
+                let msg = report_email(&report, &domain, &envelope)
+                    .map_err(|e| Failure::Invalid(vec![format!("{domain}: {e}")]))?;
+                let eml = path.with_extension("").with_extension("eml");
+                std::fs::write(&eml, msg).map_err(|e| Failure::Io(format!("{}: {e}", eml.display())))?;
+                listing.push_str(&format!("{}\n", eml.display()));
+            }
+        }
+    }
+    print(&listing)?;
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Invalid(bad))
     }
 }
