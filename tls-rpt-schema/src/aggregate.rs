@@ -191,7 +191,8 @@ pub struct AggregatorState {
 pub struct Aggregator {
     config: AggregatorConfig,
     policies: Vec<(String, SessionPolicy)>,
-    index: HashMap<(String, SessionPolicy), PolicyHandle>,
+    /// Report domain, then policy: both looked up by reference, without a clone.
+    index: HashMap<String, HashMap<SessionPolicy, PolicyHandle>>,
     counts: HashMap<(PolicyHandle, i64), PolicyCounts, foldhash::fast::RandomState>,
 }
 
@@ -211,12 +212,15 @@ impl Aggregator {
 
     /// The handle for a report domain and policy, registering them the first time.
     pub fn policy(&mut self, report_domain: &str, policy: &SessionPolicy) -> PolicyHandle {
-        if let Some(&h) = self.index.get(&(report_domain.to_owned(), policy.clone())) {
+        if let Some(&h) = self.index.get(report_domain).and_then(|m| m.get(policy)) {
             return h;
         }
         let h = PolicyHandle(u32::try_from(self.policies.len()).unwrap_or(u32::MAX));
         self.policies.push((report_domain.to_owned(), policy.clone()));
-        self.index.insert((report_domain.to_owned(), policy.clone()), h);
+        self.index
+            .entry(report_domain.to_owned())
+            .or_default()
+            .insert(policy.clone(), h);
         h
     }
 
