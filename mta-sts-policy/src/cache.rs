@@ -708,7 +708,7 @@ impl<'c> NeedFetch<'c> {
 
     /// The URL to GET, without following redirects and without HTTP caching.
     pub fn url(&self) -> String {
-        format!("https://mta-sts.{}{}", self.m.entry.domain, crate::fetch::POLICY_PATH)
+        crate::fetch::url_of_normalized_domain(&self.m.entry.domain)
     }
 
     /// The rules the response will be checked against (the body limit to read to).

@@ -65,7 +65,7 @@ impl PolicyHost {
 
     /// The policy URL, `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
     pub fn url(&self) -> String {
-        format!("https://{}{POLICY_PATH}", self.host)
+        url_of_host(&self.host)
     }
 
     /// The policy host as a rustls server name: the SNI and the DNS-ID the
@@ -79,6 +79,16 @@ impl fmt::Display for PolicyHost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.host)
     }
+}
+
+/// The policy URL of a policy host name.
+fn url_of_host(host: &str) -> String {
+    format!("https://{host}{POLICY_PATH}")
+}
+
+/// The policy URL of an already normalised policy domain.
+pub(crate) fn url_of_normalized_domain(domain: &str) -> String {
+    url_of_host(&format!("{POLICY_HOST_LABEL}.{domain}"))
 }
 
 /// The policy URL of a domain. Shorthand for [`PolicyHost::for_domain`] and

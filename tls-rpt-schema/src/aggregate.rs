@@ -288,13 +288,7 @@ impl Aggregator {
         for e in &state.entries {
             let h = a.policy(&e.report_domain, &e.policy);
             let c = a.counts.entry((h, e.day)).or_default();
-            let saved = PolicyCounts {
-                successful: e.counts.successful,
-                failed: 0,
-                details: BTreeMap::new(),
-                folded: BTreeMap::new(),
-            };
-            c.merge(&saved, cap);
+            c.successful = c.successful.saturating_add(e.counts.successful);
             for (k, n) in &e.counts.details {
                 c.add_failure(k, *n, cap);
             }
