@@ -353,7 +353,7 @@ enum Purpose {
 }
 
 /// The end of a step chain.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Outcome {
     /// The entry as it stands after the step (possibly empty).
     entry: CacheEntry,

@@ -1,13 +1,46 @@
-//! Host-facing traits for MTA-STS and TLS-RPT.
+//! Host-facing traits and engines for MTA-STS (RFC 8461) and TLS-RPT (RFC 8460).
 //!
-//! This crate will hold the DNS resolver, HTTPS fetcher and cache store traits
-//! that a mail transfer agent implements, the async and blocking engines that
-//! drive the sans-IO state machines of [`mta_sts_policy`] through them, sans-IO
-//! DNS wire helpers, and optional ready-made adapters behind cargo features.
+//! A mail transfer agent implements (or picks) three things and asks one engine
+//! "what policy applies to this domain now?":
 //!
-//! It is not built yet: for now it re-exports the two RFC crates so that a host
-//! can depend on this one crate.
+//! - a [`DnsResolver`] for TXT lookups,
+//! - an [`HttpsFetcher`] for the policy GET (no redirects, no HTTP caching, the
+//!   policy host as SNI),
+//! - a [`CacheStore`] for the cache entries ([`MemoryStore`] is a bounded one).
+//!
+//! [`Engine`] drives the sans-IO cache machine of [`mta_sts_policy`] through
+//! them, coalesces concurrent lookups of a domain and bounds every exchange
+//! with a timeout; [`BlockingEngine`] does the same for threads without an
+//! async runtime. [`report`] turns an engine's outcome and the per-MX results of
+//! a delivery into the session records [`tls_rpt_schema::Aggregator`] counts,
+//! and [`wire`] reads and writes DNS messages for hosts that own their sockets.
+//!
+//! Adapters behind cargo features: `hickory` (a [`DnsResolver`] on
+//! hickory-resolver) and `https` (an [`HttpsFetcher`] on hyper and rustls), each
+//! with a blocking twin.
+//!
+//! All times are seconds since the Unix epoch, passed in by the caller, so a
+//! host (or a test) owns the clock.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod dns;
+mod engine;
+mod https;
+pub mod report;
+mod store;
+mod timer;
+pub mod wire;
+
+pub mod adapters;
+
+pub use dns::{BlockingDnsResolver, DnsResolver, TxtAnswer};
+pub use engine::{BlockingEngine, Engine, EngineConfig, Lookup};
+pub use https::{BlockingHttpsFetcher, FetchRequest, HttpsError, HttpsFetcher, HttpsResponse};
+pub use store::{BlockingCacheStore, CacheStore, DueQuery, MemoryStore, StoreError};
+#[cfg(feature = "tokio")]
+pub use timer::TokioTimer;
+pub use timer::Timer;
 
 pub use mta_sts_policy;
 pub use tls_rpt_schema;
