@@ -322,7 +322,13 @@ where
 {
     /// An engine with the default configuration, timing out on tokio's timer.
     pub fn new(resolver: R, fetcher: F, store: S) -> Self {
-        Self::with_timer(resolver, fetcher, store, crate::timer::TokioTimer, EngineConfig::default())
+        Self::with_timer(
+            resolver,
+            fetcher,
+            store,
+            crate::timer::TokioTimer,
+            EngineConfig::default(),
+        )
     }
 
     /// An engine with `config`, timing out on tokio's timer.
@@ -482,7 +488,11 @@ impl<S: BlockingCacheStore> CacheStore for Blocking<S> {
     fn get(&self, domain: &str) -> impl Future<Output = Result<Option<mta_sts_policy::CacheEntry>, StoreError>> + Send {
         std::future::ready(self.0.get(domain))
     }
-    fn put(&self, entry: &mta_sts_policy::CacheEntry, now: UnixTime) -> impl Future<Output = Result<(), StoreError>> + Send {
+    fn put(
+        &self,
+        entry: &mta_sts_policy::CacheEntry,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
         std::future::ready(self.0.put(entry, now))
     }
     fn delete(&self, domain: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
@@ -663,7 +673,10 @@ where
     }
 
     /// The TLS-RPT record of `domain` (`_smtp._tls.<domain>`).
-    pub fn tls_rpt_record(&self, domain: &str) -> Result<tls_rpt_schema::TlsRptRecord, crate::report::RecordLookupError> {
+    pub fn tls_rpt_record(
+        &self,
+        domain: &str,
+    ) -> Result<tls_rpt_schema::TlsRptRecord, crate::report::RecordLookupError> {
         let name = crate::report::tls_rpt_name(domain)?;
         crate::report::tls_rpt_from_answer(self.core.resolver.0.lookup_txt(&name))
     }

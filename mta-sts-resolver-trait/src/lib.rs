@@ -38,9 +38,9 @@ pub use dns::{BlockingDnsResolver, DnsResolver, TxtAnswer};
 pub use engine::{BlockingEngine, Engine, EngineConfig, Lookup};
 pub use https::{BlockingHttpsFetcher, FetchRequest, HttpsError, HttpsFetcher, HttpsResponse};
 pub use store::{BlockingCacheStore, CacheStore, DueQuery, MemoryStore, StoreError};
+pub use timer::Timer;
 #[cfg(feature = "tokio")]
 pub use timer::TokioTimer;
-pub use timer::Timer;
 
 pub use mta_sts_policy;
 pub use tls_rpt_schema;

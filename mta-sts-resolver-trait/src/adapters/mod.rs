@@ -4,6 +4,8 @@
 //!   hickory-resolver.
 //! - `https`: [`RustlsFetcher`] and [`BlockingRustlsFetcher`], on hyper and rustls
 //!   (ring), with the WebPKI roots of the `webpki-roots` crate unless given others.
+//!
+//! The blocking twins own a single-threaded tokio runtime and block on it.
 
 #[cfg(feature = "hickory")]
 mod hickory;
@@ -14,3 +16,21 @@ pub use hickory::{BlockingHickoryResolver, HickoryResolver};
 mod https;
 #[cfg(feature = "https")]
 pub use https::{BlockingRustlsFetcher, RustlsFetcher, RustlsFetcherBuilder};
+
+/// Why an adapter could not be made.
+#[cfg(any(feature = "hickory", feature = "https"))]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// A blocking twin's runtime could not be started.
+    #[error("could not start the adapter's runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+    /// The resolver could not be configured.
+    #[cfg(feature = "hickory")]
+    #[error("could not configure the resolver: {0}")]
+    Resolver(#[from] hickory_resolver::net::NetError),
+    /// The TLS configuration could not be made.
+    #[cfg(feature = "https")]
+    #[error("could not configure TLS: {0}")]
+    Tls(#[from] rustls::Error),
+}
