@@ -203,3 +203,103 @@ pub fn test_response(query: &[u8], records: &[&[&str]]) -> Result<Vec<u8>, WireE
     }
     response.to_vec().map_err(|e| WireError::Encode(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::{CNAME, TXT};
+
+    const NAME: &str = "_mta-sts.example.com";
+
+    fn response(id: u16, code: ResponseCode, answers: Vec<Record>) -> Vec<u8> {
+        let mut m = Message::response(id, OpCode::Query);
+        m.metadata.response_code = code;
+        m.add_query(Query::query(fqdn(NAME).unwrap(), RecordType::TXT));
+        m.add_answers(answers);
+        m.to_vec().unwrap()
+    }
+
+    fn cname(from: &str, to: &str) -> Record {
+        Record::from_rdata(fqdn(from).unwrap(), 60, RData::CNAME(CNAME(fqdn(to).unwrap())))
+    }
+
+    fn txt(owner: &str, s: &[&str]) -> Record {
+        Record::from_rdata(
+            fqdn(owner).unwrap(),
+            60,
+            RData::TXT(TXT::new(s.iter().map(|s| (*s).to_owned()).collect())),
+        )
+    }
+
+    #[test]
+    fn the_query_asks_for_txt_with_recursion_and_edns() {
+        let q = Message::from_vec(&txt_query(NAME, 77).unwrap()).unwrap();
+        assert_eq!(q.metadata.id, 77);
+        assert!(q.metadata.recursion_desired);
+        assert_eq!(q.queries[0].query_type(), RecordType::TXT);
+        assert_eq!(q.queries[0].name().to_ascii(), "_mta-sts.example.com.");
+        assert_eq!(q.max_payload(), EDNS_UDP_PAYLOAD);
+        assert!(matches!(txt_query("bad..name", 1), Err(WireError::InvalidName { .. })));
+    }
+
+    #[test]
+    fn cnames_are_followed_and_records_of_other_names_ignored() {
+        let answers = vec![
+            cname(NAME, "policy.example.net"),
+            txt("unrelated.example.com", &["v=STSv1; id=wrong"]),
+            txt("policy.example.net", &["v=STSv1; ", "id=right"]),
+        ];
+        let got = read_txt_response(&response(1, ResponseCode::NoError, answers), 1, NAME).unwrap();
+        assert_eq!(got, WireAnswer::Answer(TxtAnswer::records(["v=STSv1; id=right"])));
+    }
+
+    #[test]
+    fn a_cname_loop_is_an_error_not_a_hang() {
+        let answers = vec![cname(NAME, "a.example"), cname("a.example", NAME)];
+        let got = read_txt_response(&response(1, ResponseCode::NoError, answers), 1, NAME);
+        assert_eq!(got, Err(WireError::CnameChain));
+    }
+
+    #[test]
+    fn a_cname_to_a_missing_name_is_no_record() {
+        let answers = vec![cname(NAME, "gone.example")];
+        let got = read_txt_response(&response(1, ResponseCode::NXDomain, answers), 1, NAME).unwrap();
+        assert_eq!(got, WireAnswer::Answer(TxtAnswer::NoRecord));
+    }
+
+    #[test]
+    fn the_name_is_compared_without_regard_to_case() {
+        let answers = vec![txt("_MTA-STS.Example.COM", &["v=STSv1; id=1"])];
+        let got = read_txt_response(&response(1, ResponseCode::NoError, answers), 1, "_mta-sts.EXAMPLE.com").unwrap();
+        assert_eq!(got, WireAnswer::Answer(TxtAnswer::records(["v=STSv1; id=1"])));
+    }
+
+    #[test]
+    fn the_truncation_bit_asks_for_tcp() {
+        let mut m = Message::response(5, OpCode::Query);
+        m.metadata.truncation = true;
+        assert_eq!(
+            read_txt_response(&m.to_vec().unwrap(), 5, NAME).unwrap(),
+            WireAnswer::RetryOverTcp
+        );
+    }
+
+    #[test]
+    fn garbage_is_malformed_and_never_panics() {
+        assert!(matches!(read_txt_response(&[], 1, NAME), Err(WireError::Malformed(_))));
+        assert!(matches!(
+            read_txt_response(&[0xff; 11], 1, NAME),
+            Err(WireError::Malformed(_))
+        ));
+        let good = response(1, ResponseCode::NoError, vec![txt(NAME, &["v=STSv1; id=1"])]);
+        for cut in 0..good.len() {
+            let _ = read_txt_response(&good[..cut], 1, NAME);
+        }
+    }
+
+    #[test]
+    fn tcp_frames_carry_the_length() {
+        assert_eq!(tcp_frame(b"abc").unwrap(), b"\x00\x03abc");
+        assert!(tcp_frame(&vec![0; 70_000]).is_err());
+    }
+}
