@@ -1,6 +1,12 @@
 //! The hickory resolver and the sans-IO wire helpers against a DNS server on
 //! loopback.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::manual_async_fn
+)]
 
 mod support;
 

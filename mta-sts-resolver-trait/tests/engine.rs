@@ -1,6 +1,12 @@
 //! The engines against counting fakes: coalescing, timeouts, the store, refresh
 //! and the recheck.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::manual_async_fn
+)]
 
 use std::collections::HashMap;
 use std::future::Future;

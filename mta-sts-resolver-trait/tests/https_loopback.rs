@@ -1,6 +1,12 @@
 //! The rustls fetcher against an HTTPS server on loopback with a test CA.
 #![cfg(feature = "https")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::manual_async_fn
+)]
 
 mod support;
 

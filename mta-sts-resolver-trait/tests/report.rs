@@ -1,5 +1,11 @@
 //! TLS-RPT glue: engine outcomes and MX results into aggregated reports.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::manual_async_fn
+)]
 
 use std::net::IpAddr;
 
