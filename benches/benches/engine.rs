@@ -77,6 +77,10 @@ fn engine(c: &mut Criterion) {
             assert!(lookup.policy().is_some());
         })
     });
+    let store = blocking.store();
+    c.bench_function("engine/memory_store_get", |b| {
+        b.iter(|| mta_sts_resolver_trait::BlockingCacheStore::get(store, black_box("example.com")).unwrap())
+    });
     let query = txt_query("_mta-sts.example.com", 7).unwrap();
     let response = test_response(&query, &[&["v=spf1 -all"], &[RECORD]]).unwrap();
     c.bench_function("wire/read_txt_response", |b| {

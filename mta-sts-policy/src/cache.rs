@@ -616,7 +616,11 @@ impl<'c> NeedTxt<'c> {
 
     /// The name to look up: `_mta-sts.<domain>`. CNAMEs must be followed (§3.1).
     pub fn txt_name(&self) -> String {
-        format!("_mta-sts.{}", self.m.entry.domain)
+        let domain = &self.m.entry.domain;
+        let mut name = String::with_capacity(domain.len() + 9);
+        name.push_str("_mta-sts.");
+        name.push_str(domain);
+        name
     }
 
     /// The TXT records of the answer, each with its strings concatenated.

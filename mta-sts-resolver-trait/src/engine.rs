@@ -243,7 +243,7 @@ impl<R: DnsResolver, F: HttpsFetcher, S: CacheStore, T: Timer> Core<R, F, S, T> 
 }
 
 type SharedLookup = Shared<Pin<Box<dyn Future<Output = Option<Lookup>> + Send>>>;
-type InFlight = Arc<Mutex<HashMap<(Purpose, String), SharedLookup>>>;
+type InFlight = Arc<Mutex<HashMap<(Purpose, String), SharedLookup, foldhash::fast::RandomState>>>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section here is a single map operation: a poisoned lock
@@ -539,7 +539,7 @@ struct Flight {
     done: Condvar,
 }
 
-type BlockingInFlight = Mutex<HashMap<(Purpose, String), Arc<Flight>>>;
+type BlockingInFlight = Mutex<HashMap<(Purpose, String), Arc<Flight>, foldhash::fast::RandomState>>;
 
 /// Ends a flight however its leader leaves: with the result, or (when the
 /// leader's code panicked) as abandoned, so waiters start over.

@@ -155,7 +155,7 @@ struct Slot {
 
 #[derive(Debug, Default)]
 struct Entries {
-    map: HashMap<String, Slot>,
+    map: HashMap<String, Slot, foldhash::fast::RandomState>,
     clock: u64,
 }
 
@@ -239,7 +239,7 @@ impl MemoryStore {
         );
     }
 
-    fn victim(map: &HashMap<String, Slot>, now: UnixTime) -> Option<String> {
+    fn victim(map: &HashMap<String, Slot, foldhash::fast::RandomState>, now: UnixTime) -> Option<String> {
         // Rank: 0 = nothing worth keeping, 1 = policy expired, 2 = live; then
         // the least recently used within a rank.
         map.iter()
