@@ -106,6 +106,54 @@ pub trait CacheStore: Send + Sync {
 
 /// Keeps cache entries by policy domain, blocking the calling thread: the twin
 /// of [`CacheStore`].
+///
+/// An implementation keeping one JSON file per domain in a folder (entries are
+/// serde data; a store must refuse what does not deserialise, and
+/// [`CacheEntry`]'s own checks refuse a tampered entry):
+///
+/// ```
+/// use std::path::PathBuf;
+/// use mta_sts_policy::{CacheEntry, UnixTime};
+/// use mta_sts_resolver_trait::{BlockingCacheStore, DueQuery, StoreError};
+///
+/// struct Folder(PathBuf);
+///
+/// fn err(e: impl std::fmt::Display) -> StoreError {
+///     StoreError(e.to_string())
+/// }
+///
+/// impl BlockingCacheStore for Folder {
+///     fn get(&self, domain: &str) -> Result<Option<CacheEntry>, StoreError> {
+///         match std::fs::read(self.0.join(domain)) {
+///             Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(err),
+///             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+///             Err(e) => Err(err(e)),
+///         }
+///     }
+///     fn put(&self, entry: &CacheEntry, _now: UnixTime) -> Result<(), StoreError> {
+///         let json = serde_json::to_vec(entry).map_err(err)?;
+///         std::fs::write(self.0.join(&entry.domain), json).map_err(err)
+///     }
+///     fn delete(&self, domain: &str) -> Result<(), StoreError> {
+///         match std::fs::remove_file(self.0.join(domain)) {
+///             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(err(e)),
+///             _ => Ok(()),
+///         }
+///     }
+///     fn due(&self, query: &DueQuery<'_>) -> Result<Vec<String>, StoreError> {
+///         let mut due = Vec::new();
+///         for file in std::fs::read_dir(&self.0).map_err(err)? {
+///             let name = file.map_err(err)?.file_name().to_string_lossy().into_owned();
+///             if let Some(entry) = self.get(&name)? {
+///                 if query.is_due(&entry) && due.len() < query.limit {
+///                     due.push(entry.domain);
+///                 }
+///             }
+///         }
+///         Ok(due)
+///     }
+/// }
+/// ```
 pub trait BlockingCacheStore: Send + Sync {
     /// The entry of `domain`, if there is one.
     fn get(&self, domain: &str) -> Result<Option<CacheEntry>, StoreError>;
