@@ -456,3 +456,39 @@ fn aggregate_writes_daily_reports_and_skips_bad_lines() {
     assert_eq!(v["organization-name"], "Example Mail Inc.");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn lookup_says_why_no_policy_applies_when_dns_fails() {
+    // Nothing answers on the discard port: the lookup times out as a temporary
+    // DNS failure, and with no policy the exit status is 1.
+    let out = run(&[
+        "lookup",
+        "--nameserver",
+        "127.0.0.1:9",
+        "--timeout",
+        "1",
+        "--json",
+        "example.com",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["domain"], "example.com");
+    assert!(v["policy"].is_null());
+    assert!(v["no_policy"].as_str().unwrap().contains("temporarily"), "{v}");
+    assert!(v["tls_rpt"]["error"].is_string(), "{v}");
+}
+
+#[test]
+fn lookup_refuses_an_invalid_domain_without_asking_dns() {
+    let out = run(&[
+        "lookup",
+        "--nameserver",
+        "127.0.0.1:9",
+        "--timeout",
+        "1",
+        "not a domain",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("no policy: not a valid domain name"), "{text}");
+}

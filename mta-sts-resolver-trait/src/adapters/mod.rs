@@ -11,11 +11,17 @@
 mod hickory;
 #[cfg(feature = "hickory")]
 pub use hickory::{BlockingHickoryResolver, HickoryResolver};
+/// hickory-resolver, for its configuration types.
+#[cfg(feature = "hickory")]
+pub use hickory_resolver;
 
 #[cfg(feature = "https")]
 mod https;
 #[cfg(feature = "https")]
 pub use https::{BlockingRustlsFetcher, RustlsFetcher, RustlsFetcherBuilder};
+/// rustls, for its root store and certificate types.
+#[cfg(feature = "https")]
+pub use rustls;
 
 /// Why an adapter could not be made.
 #[cfg(any(feature = "hickory", feature = "https"))]

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use mta_sts_policy::{ParseOptions, Policy, PolicyErrors, StsRecord, DEFAULT_MAX_POLICY_SIZE};
 use serde_json::json;
 
+mod lookup;
 mod simulate;
 
 /// Check MTA-STS (RFC 8461) policies, `_mta-sts` TXT records and MX hosts.
@@ -155,6 +156,29 @@ enum Command {
         /// The session records, one JSON object per line ("-" reads stdin).
         sessions: String,
     },
+    /// Look a domain's policy up live: the _mta-sts TXT record over DNS, the
+    /// policy over HTTPS (WebPKI roots, no redirects), and the _smtp._tls record.
+    ///
+    /// Prints the policy (mode, id, max_age, mx patterns), or why none applies,
+    /// each fetch failure as "report: RESULT-TYPE: reason", and the TLS-RPT
+    /// addresses. With --json, one object:
+    /// {"domain":"...","policy":{"mode":"enforce","id":"...","max_age":86400,"mx":[...]}|null,
+    /// "no_policy":"..."|null,"reports":[{"result_type":"...","reason":"..."}],
+    /// "tls_rpt":{"rua":[...]}|{"error":"..."}}.
+    /// Exit 0 when an enforce or testing policy applies, 1 when none does.
+    Lookup {
+        /// Ask this name server (IP:PORT; repeatable) instead of the system's.
+        #[arg(long = "nameserver")]
+        nameservers: Vec<std::net::SocketAddr>,
+        /// Seconds each DNS lookup and the fetch may take.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// The policy domain (the part of the address after the @).
+        domain: String,
+    },
     Report {
         /// Refuse every deviation from RFC 8460.
         #[arg(long)]
@@ -183,6 +207,12 @@ fn main() -> ExitCode {
         Command::Simulate { scenario } => cmd_simulate(&scenario),
         Command::TlsrptRecord { json, records } => cmd_tlsrpt_record(&records, json),
         Command::Report { strict, json, files } => cmd_report(&files, strict, json),
+        Command::Lookup {
+            nameservers,
+            timeout,
+            json,
+            domain,
+        } => lookup::cmd_lookup(&domain, &nameservers, timeout, json),
         Command::Aggregate {
             org,
             contact,
