@@ -257,7 +257,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Concurrent calls for the same domain (and the same purpose) are coalesced:
 /// the first starts the exchange, the others wait for its result, so 100
 /// messages to one uncached domain cost one TXT lookup and one fetch. If every
-/// caller of an exchange is cancelled, the next caller resumes it.
+/// caller of an exchange is cancelled, the next caller resumes it. A caller that
+/// joins gets the result computed at the first caller's `now`.
+///
+/// A lookup and a refresh of the same domain running at the same moment are
+/// not coalesced with each other; each writes the store when it ends, so the
+/// later write wins (both are valid states of the entry).
 ///
 /// ```
 /// use mta_sts_resolver_trait::{Engine, MemoryStore, TxtAnswer, DnsResolver, HttpsFetcher,
