@@ -53,7 +53,7 @@ async fn a_valid_policy_is_fetched_with_sni_and_without_caching() {
     assert!(parsed.policy.matches_mx("a.mail.valid.test"));
 
     let requests = server.requests.lock().unwrap().clone();
-    let (sni, head) = &requests[0];
+    let (sni, head, _) = &requests[0];
     assert_eq!(sni, "mta-sts.valid.test", "the policy host is the SNI");
     let head = head.to_ascii_lowercase();
     assert!(head.starts_with("get /.well-known/mta-sts.txt http/1.1\r\n"), "{head}");
@@ -227,4 +227,53 @@ async fn the_engine_over_the_real_fetcher_applies_valid_policies_and_reports_the
         assert_eq!(reported, expected, "{domain}");
         assert_eq!(lookup.policy().is_some(), expected.is_none(), "{domain}");
     }
+}
+
+#[tokio::test]
+async fn a_report_is_posted_with_its_media_type_and_the_status_comes_back() {
+    let server = HttpsServer::start();
+    let f = fetcher(&server);
+    let body = b"\x1f\x8b fake gzip".to_vec();
+    let status = f
+        .post_report(
+            "https://reports.valid.test/v1/tlsrpt",
+            tls_rpt_schema::MEDIA_TYPE_GZIP,
+            body.clone(),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    let requests = server.requests.lock().unwrap().clone();
+    let (sni, head, got) = &requests[0];
+    assert_eq!(sni, "reports.valid.test");
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("post /v1/tlsrpt http/1.1\r\n"), "{head}");
+    assert!(head.contains("\r\ncontent-type: application/tlsrpt+gzip\r\n"), "{head}");
+    assert_eq!(got, &body);
+    let status = f
+        .post_report(
+            "https://reports.down.test/",
+            tls_rpt_schema::MEDIA_TYPE_JSON,
+            b"{}".to_vec(),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 503);
+    // The certificate of a report endpoint is validated too.
+    let public = RustlsFetcher::builder()
+        .resolve("reports.valid.test", server.addr)
+        .build()
+        .unwrap();
+    let err = public
+        .post_report(
+            "https://reports.valid.test/",
+            tls_rpt_schema::MEDIA_TYPE_JSON,
+            b"{}".to_vec(),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, HttpsError::Certificate(_)), "{err:?}");
 }

@@ -7,11 +7,14 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use futures_util::future::{select, Either};
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ACCEPT, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, USER_AGENT};
-use hyper::{Method, Request, StatusCode};
+use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -113,6 +116,52 @@ impl RustlsFetcher {
         }
     }
 
+    /// Connects to `host:port` (or its override), shakes hands with
+    /// `server_name` as SNI, sends `request` and hands the response to `read`,
+    /// driving the connection until `read` is done.
+    async fn round_trip<B, T, F, Fut>(
+        &self,
+        host: &str,
+        port: u16,
+        server_name: ServerName<'static>,
+        request: Request<B>,
+        read: F,
+    ) -> Result<T, HttpsError>
+    where
+        B: hyper::body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        F: FnOnce(Response<Incoming>) -> Fut,
+        Fut: Future<Output = Result<T, HttpsError>>,
+    {
+        let tcp = match self.overrides.get(host) {
+            Some(addr) => TcpStream::connect(addr).await,
+            None => TcpStream::connect((host, port)).await,
+        }
+        .map_err(|e| HttpsError::Connect(format!("{host}: {e}")))?;
+        // Latency matters more than packet count for one small request.
+        let _ = tcp.set_nodelay(true);
+        let tls = self.tls.connect(server_name, tcp).await.map_err(tls_error)?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+            .await
+            .map_err(|e| HttpsError::Connect(format!("HTTP: {e}")))?;
+        let exchange = async move {
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(|e| HttpsError::Connect(format!("HTTP: {e}")))?;
+            read(response).await
+        };
+        // The connection must be driven while the exchange runs; when it ends
+        // first, what it read is already in the body channel.
+        let exchange = pin!(exchange);
+        let connection = pin!(connection);
+        match select(exchange, connection).await {
+            Either::Left((result, _)) => result,
+            Either::Right((_, exchange)) => exchange.await,
+        }
+    }
+
     async fn exchange(&self, request: &FetchRequest<'_>) -> Result<HttpsResponse, HttpsError> {
         let host = request.host.host();
         let path = request
@@ -121,21 +170,6 @@ impl RustlsFetcher {
             .and_then(|rest| rest.strip_prefix(host))
             .filter(|path| path.starts_with('/'))
             .ok_or_else(|| HttpsError::Connect(format!("URL {} is not on the policy host {host}", request.url)))?;
-        let tcp = match self.overrides.get(host) {
-            Some(addr) => TcpStream::connect(addr).await,
-            None => TcpStream::connect((host, 443)).await,
-        }
-        .map_err(|e| HttpsError::Connect(format!("{host}: {e}")))?;
-        // Latency matters more than packet count for one small request.
-        let _ = tcp.set_nodelay(true);
-        let tls = self
-            .tls
-            .connect(request.host.server_name(), tcp)
-            .await
-            .map_err(tls_error)?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
-            .await
-            .map_err(|e| HttpsError::Connect(format!("HTTP: {e}")))?;
         let get = Request::builder()
             .method(Method::GET)
             .uri(path)
@@ -147,11 +181,7 @@ impl RustlsFetcher {
             .body(Empty::<Bytes>::new())
             .map_err(|e| HttpsError::Connect(format!("HTTP request: {e}")))?;
         let max_body = request.max_body;
-        let exchange = async move {
-            let response = sender
-                .send_request(get)
-                .await
-                .map_err(|e| HttpsError::Connect(format!("HTTP: {e}")))?;
+        self.round_trip(host, 443, request.host.server_name(), get, |response| async move {
             let status = response.status();
             let content_type = response
                 .headers()
@@ -188,15 +218,104 @@ impl RustlsFetcher {
                 content_type,
                 body: bytes,
             })
-        };
-        // The connection must be driven while the exchange runs; when it ends
-        // first, what it read is already in the body channel.
-        let exchange = pin!(exchange);
-        let connection = pin!(connection);
-        match select(exchange, connection).await {
-            Either::Left((result, _)) => result,
-            Either::Right((_, exchange)) => exchange.await,
+        })
+        .await
+    }
+
+    /// Submits a TLS-RPT report by HTTPS POST to a `rua` URI (RFC 8460 §5.4)
+    /// and returns the status: a 2xx (typically 200 or 201) means delivered,
+    /// anything else may be retried later. `media_type` is
+    /// `application/tlsrpt+gzip` for a gzipped report
+    /// (`tls_rpt_schema::MEDIA_TYPE_GZIP`), `application/tlsrpt+json` otherwise.
+    /// Redirects are not followed and the certificate is validated (the RFC lets
+    /// submitters ignore certificate errors; this does not).
+    pub async fn post_report(
+        &self,
+        uri: &str,
+        media_type: &str,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<u16, HttpsError> {
+        let target = ReportTarget::parse(uri)?;
+        let post = Request::builder()
+            .method(Method::POST)
+            .uri(target.path.as_str())
+            .header(HOST, target.authority.as_str())
+            .header(USER_AGENT, self.user_agent.clone())
+            .header(CONTENT_TYPE, media_type)
+            .header(CONTENT_LENGTH, body.len())
+            .header(CONNECTION, "close")
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| HttpsError::Connect(format!("HTTP request: {e}")))?;
+        let exchange = self.round_trip(
+            &target.host,
+            target.port,
+            target.server_name,
+            post,
+            |response| async move { Ok(response.status().as_u16()) },
+        );
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(HttpsError::Timeout),
         }
+    }
+}
+
+/// Where an `https:` report URI points.
+struct ReportTarget {
+    host: String,
+    port: u16,
+    authority: String,
+    path: String,
+    server_name: ServerName<'static>,
+}
+
+impl ReportTarget {
+    fn parse(uri: &str) -> Result<Self, HttpsError> {
+        let bad = |why: &str| HttpsError::Connect(format!("report URI {uri:?}: {why}"));
+        let rest = uri
+            .get(..8)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            .and_then(|_| uri.get(8..))
+            .ok_or_else(|| bad("not an https: URI"))?;
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        if authority.contains('@') {
+            return Err(bad("user information is not supported"));
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (h, after) = v6.split_once(']').ok_or_else(|| bad("unclosed ["))?;
+            let port = match after {
+                "" => 443,
+                p => p
+                    .strip_prefix(':')
+                    .and_then(|p| p.parse::<u16>().ok())
+                    .ok_or_else(|| bad("invalid port"))?,
+            };
+            (h, port)
+        } else {
+            match authority.split_once(':') {
+                Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad("invalid port"))?),
+                None => (authority, 443),
+            }
+        };
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        let server_name = ServerName::try_from(host.to_owned()).map_err(|_| bad("invalid host name"))?;
+        let tail = tail.split('#').next().unwrap_or("");
+        let path = if tail.is_empty() || tail.starts_with('?') {
+            format!("/{tail}")
+        } else {
+            tail.to_owned()
+        };
+        Ok(Self {
+            host: host.to_ascii_lowercase(),
+            port,
+            authority: authority.to_owned(),
+            path,
+            server_name,
+        })
     }
 }
 
@@ -256,5 +375,39 @@ impl BlockingHttpsFetcher for BlockingRustlsFetcher {
             ));
         }
         self.runtime.block_on(self.inner.fetch(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReportTarget;
+
+    #[test]
+    fn report_uris_are_split_into_host_port_and_path() {
+        let t = ReportTarget::parse("https://Reports.Example.com/tlsrpt?k=1#frag").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("reports.example.com", 443, "/tlsrpt?k=1")
+        );
+        assert_eq!(t.authority, "Reports.Example.com");
+        let t = ReportTarget::parse("HTTPS://r.example:8443").unwrap();
+        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("r.example", 8443, "/"));
+        let t = ReportTarget::parse("https://[2001:db8::1]:444/x").unwrap();
+        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("2001:db8::1", 444, "/x"));
+        let t = ReportTarget::parse("https://192.0.2.7?q").unwrap();
+        assert_eq!((t.host.as_str(), t.port, t.path.as_str()), ("192.0.2.7", 443, "/?q"));
+        for bad in [
+            "http://r.example/",
+            "https://",
+            "https://user@r.example/",
+            "https://r.example:99999/",
+            "https://r.example:/",
+            "https://[::1/",
+            "https://bad_name!/",
+            "mailto:a@b",
+            "",
+        ] {
+            assert!(ReportTarget::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -30,14 +30,16 @@ pub const HOSTS: &[&str] = &[
     "mta-sts.expired.test",
     "mta-sts.wrongname.test",
     "mta-sts.untrusted.test",
+    "reports.valid.test",
+    "reports.down.test",
 ];
 
 pub struct HttpsServer {
     pub addr: SocketAddr,
     /// The roots a client must trust: the test CA.
     pub roots: RootCertStore,
-    /// Every request head received, with the SNI name it came under.
-    pub requests: Arc<Mutex<Vec<(String, String)>>>,
+    /// Every request received: the SNI name it came under, its head and body.
+    pub requests: Arc<Mutex<Vec<(String, String, Vec<u8>)>>>,
 }
 
 fn make_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
@@ -95,6 +97,8 @@ fn response(sni: &str) -> Option<Vec<u8>> {
             )
             .into_bytes()
         }
+        "reports.valid.test" => plain("201 Created", "text/plain", ""),
+        "reports.down.test" => plain("503 Service Unavailable", "text/plain", "later"),
         "mta-sts.redirect.test" => b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://mta-sts.valid.test/.well-known/mta-sts.txt\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
         "mta-sts.missing.test" => plain("404 Not Found", "text/plain", "not here"),
         "mta-sts.html.test" => plain("200 OK", "text/html", POLICY),
@@ -169,9 +173,24 @@ impl HttpsServer {
                                 Ok(n) => head.extend_from_slice(&buf[..n]),
                             }
                         }
-                        seen.lock()
-                            .unwrap()
-                            .push((sni.clone(), String::from_utf8_lossy(&head).into_owned()));
+                        let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                        let mut body = head.split_off(end);
+                        let head = String::from_utf8_lossy(&head).into_owned();
+                        let length = head
+                            .lines()
+                            .find_map(|l| {
+                                let l = l.to_ascii_lowercase();
+                                l.strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap())
+                            })
+                            .unwrap_or(0);
+                        while body.len() < length {
+                            match tls.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => body.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        seen.lock().unwrap().push((sni.clone(), head, body));
                         match response(&sni) {
                             Some(bytes) => {
                                 let _ = tls.write_all(&bytes).await;
