@@ -34,12 +34,15 @@ pub const HOSTS: &[&str] = &[
     "reports.down.test",
 ];
 
+/// A request as the server saw it: the SNI name it came under, its head and body.
+pub type Seen = (String, String, Vec<u8>);
+
 pub struct HttpsServer {
     pub addr: SocketAddr,
     /// The roots a client must trust: the test CA.
     pub roots: RootCertStore,
-    /// Every request received: the SNI name it came under, its head and body.
-    pub requests: Arc<Mutex<Vec<(String, String, Vec<u8>)>>>,
+    /// Every request received.
+    pub requests: Arc<Mutex<Vec<Seen>>>,
 }
 
 fn make_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
