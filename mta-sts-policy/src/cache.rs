@@ -155,9 +155,10 @@ pub struct CacheEntry {
     pub format: u32,
     /// The policy domain, normalised (A-labels, lower case).
     pub domain: String,
-    /// The cached policy, if one was fetched (boxed: it is moved through every
-    /// step of a lookup, and a pointer moves cheaply).
-    pub policy: Option<Box<CachedPolicy>>,
+    /// The cached policy, if one was fetched. Shared: it moves through every step
+    /// of a lookup as a pointer, and a store that hands out copies of the entry
+    /// copies a reference count, not the policy and its matcher.
+    pub policy: Option<std::sync::Arc<CachedPolicy>>,
     /// The id of the last valid TXT record seen.
     pub last_seen_id: Option<PolicyId>,
     /// That record's text: an identical record has the same id and needs no
@@ -177,7 +178,7 @@ pub struct CacheEntry {
 struct CacheEntryData {
     format: u32,
     domain: String,
-    policy: Option<Box<CachedPolicy>>,
+    policy: Option<std::sync::Arc<CachedPolicy>>,
     last_seen_id: Option<PolicyId>,
     #[serde(default)]
     last_record: Option<String>,
@@ -749,7 +750,7 @@ impl<'c> NeedFetch<'c> {
         match result {
             Ok((policy, text)) => {
                 let expires_at = now.saturating_add(policy.max_age());
-                m.entry.policy = Some(Box::new(CachedPolicy {
+                m.entry.policy = Some(std::sync::Arc::new(CachedPolicy {
                     policy,
                     text,
                     id,
