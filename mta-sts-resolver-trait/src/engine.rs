@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use mta_sts_policy::{
 
 use crate::dns::{BlockingDnsResolver, DnsResolver, TxtAnswer};
 use crate::https::{BlockingHttpsFetcher, FetchRequest, HttpsError, HttpsFetcher, HttpsResponse};
+use crate::lock;
 use crate::store::{BlockingCacheStore, CacheStore, DueQuery, StoreError};
 use crate::timer::{within, Never, Timer};
 
@@ -158,14 +159,19 @@ impl<R: DnsResolver, F: HttpsFetcher, S: CacheStore, T: Timer> Core<R, F, S, T> 
         }
     }
 
-    async fn run_lookup(&self, domain: &str, now: UnixTime, recheck: bool) -> Lookup {
-        let (entry, store_error) = self.read(domain).await;
+    /// The first step of a lookup, or of the recheck before a permanent failure.
+    fn start(&self, entry: Option<mta_sts_policy::CacheEntry>, domain: &str, now: UnixTime, recheck: bool) -> Step<'_> {
         let cfg = &self.config.cache;
-        let step = if recheck {
+        if recheck {
             recheck_before_permanent_failure(entry, domain, now, cfg)
         } else {
             lookup(entry, domain, now, cfg)
-        };
+        }
+    }
+
+    async fn run_lookup(&self, domain: &str, now: UnixTime, recheck: bool) -> Lookup {
+        let (entry, store_error) = self.read(domain).await;
+        let step = self.start(entry, domain, now, recheck);
         self.finish(domain, now, step, store_error).await
     }
 
@@ -191,12 +197,7 @@ impl<R: DnsResolver, F: HttpsFetcher, S: CacheStore, T: Timer> Core<R, F, S, T> 
     /// A lookup of a name that is not a valid domain: the machine says so
     /// without I/O, and nothing is stored.
     async fn invalid(&self, domain: &str, now: UnixTime, recheck: bool) -> Lookup {
-        let cfg = &self.config.cache;
-        let step = if recheck {
-            recheck_before_permanent_failure(None, domain, now, cfg)
-        } else {
-            lookup(None, domain, now, cfg)
-        };
+        let step = self.start(None, domain, now, recheck);
         Lookup {
             domain: domain.to_owned(),
             outcome: self.drive(step).await,
@@ -244,12 +245,6 @@ impl<R: DnsResolver, F: HttpsFetcher, S: CacheStore, T: Timer> Core<R, F, S, T> 
 
 type SharedLookup = Shared<Pin<Box<dyn Future<Output = Option<Lookup>> + Send>>>;
 type InFlight = Arc<Mutex<HashMap<(Purpose, String), SharedLookup, foldhash::fast::RandomState>>>;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every critical section here is a single map operation: a poisoned lock
-    // still guards a consistent map.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// The async engine. Cheap to clone (the clones share everything), `Send` and
 /// `Sync`: keep one per process and call it from any task.
@@ -433,15 +428,10 @@ where
         &self,
         domain: &str,
     ) -> Result<tls_rpt_schema::TlsRptRecord, crate::report::RecordLookupError> {
-        let name = crate::report::tls_rpt_name(domain)?;
-        let answer = within(
-            &self.core.timer,
-            self.core.config.dns_timeout,
-            self.core.resolver.lookup_txt(&name),
-        )
-        .await
-        .unwrap_or_else(|| TxtAnswer::TemporaryFailure("timed out".into()));
-        crate::report::tls_rpt_from_answer(answer)
+        let lookup = crate::report::lookup_tls_rpt(&self.core.resolver, domain);
+        within(&self.core.timer, self.core.config.dns_timeout, lookup)
+            .await
+            .unwrap_or_else(|| Err(crate::report::RecordLookupError::Temporary("timed out".into())))
     }
 
     /// Runs an exchange, joining one in flight for the same domain and purpose.
@@ -682,8 +672,7 @@ where
         &self,
         domain: &str,
     ) -> Result<tls_rpt_schema::TlsRptRecord, crate::report::RecordLookupError> {
-        let name = crate::report::tls_rpt_name(domain)?;
-        crate::report::tls_rpt_from_answer(self.core.resolver.0.lookup_txt(&name))
+        crate::report::lookup_tls_rpt_blocking(&self.core.resolver.0, domain)
     }
 
     fn lookup_or_recheck(&self, domain: &str, now: UnixTime, recheck: bool) -> Lookup {

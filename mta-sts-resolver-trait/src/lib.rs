@@ -44,3 +44,9 @@ pub use timer::TokioTimer;
 
 pub use mta_sts_policy;
 pub use tls_rpt_schema;
+
+/// Locks `m`, ignoring poison: every critical section in this crate is a
+/// single map or slot update, so a panic elsewhere leaves the data consistent.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

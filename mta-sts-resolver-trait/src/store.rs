@@ -249,9 +249,7 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, Entries> {
-        // A panic elsewhere while holding the lock leaves the map consistent
-        // (every update is a single insert or remove), so poison is ignored.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+        crate::lock(&self.entries)
     }
 
     fn get_now(&self, domain: &str) -> Option<CacheEntry> {

@@ -10,7 +10,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
 
-use super::SetupError;
+use super::{BlockingRuntime, SetupError};
 use crate::dns::{BlockingDnsResolver, DnsResolver, TxtAnswer};
 
 /// A [`DnsResolver`] on hickory-resolver's tokio resolver. It follows CNAMEs,
@@ -118,7 +118,7 @@ impl DnsResolver for HickoryResolver {
 /// runtime.
 pub struct BlockingHickoryResolver {
     inner: HickoryResolver,
-    runtime: tokio::runtime::Runtime,
+    runtime: BlockingRuntime,
 }
 
 impl std::fmt::Debug for BlockingHickoryResolver {
@@ -128,15 +128,11 @@ impl std::fmt::Debug for BlockingHickoryResolver {
 }
 
 impl BlockingHickoryResolver {
-    fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
-    }
-
     /// A resolver configured from the system.
     pub fn from_system_conf() -> Result<Self, SetupError> {
-        let runtime = Self::runtime()?;
+        let runtime = BlockingRuntime::new()?;
         let inner = {
-            let _guard = runtime.enter();
+            let _guard = runtime.0.enter();
             HickoryResolver::from_system_conf()?
         };
         Ok(Self { inner, runtime })
@@ -144,9 +140,9 @@ impl BlockingHickoryResolver {
 
     /// A resolver asking these name servers.
     pub fn with_name_servers(servers: &[SocketAddr]) -> Result<Self, SetupError> {
-        let runtime = Self::runtime()?;
+        let runtime = BlockingRuntime::new()?;
         let inner = {
-            let _guard = runtime.enter();
+            let _guard = runtime.0.enter();
             HickoryResolver::with_name_servers(servers)?
         };
         Ok(Self { inner, runtime })
@@ -155,11 +151,10 @@ impl BlockingHickoryResolver {
 
 impl BlockingDnsResolver for BlockingHickoryResolver {
     fn lookup_txt(&self, name: &str) -> TxtAnswer {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return TxtAnswer::TemporaryFailure(
+        self.runtime.block_on(self.inner.lookup(name)).unwrap_or_else(|| {
+            TxtAnswer::TemporaryFailure(
                 "BlockingHickoryResolver called inside an async runtime; use HickoryResolver".into(),
-            );
-        }
-        self.runtime.block_on(self.inner.lookup(name))
+            )
+        })
     }
 }

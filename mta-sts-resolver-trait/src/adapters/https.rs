@@ -19,7 +19,7 @@ use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::SetupError;
+use super::{BlockingRuntime, SetupError};
 use crate::https::{BlockingHttpsFetcher, FetchRequest, HttpsError, HttpsFetcher, HttpsResponse};
 
 /// The `User-Agent` sent unless another is set.
@@ -110,10 +110,7 @@ impl RustlsFetcher {
     }
 
     async fn fetch(&self, request: &FetchRequest<'_>) -> Result<HttpsResponse, HttpsError> {
-        match tokio::time::timeout(request.timeout, self.exchange(request)).await {
-            Ok(result) => result,
-            Err(_) => Err(HttpsError::Timeout),
-        }
+        bounded(request.timeout, self.exchange(request)).await
     }
 
     /// Connects to `host:port` (or its override), shakes hands with
@@ -254,11 +251,15 @@ impl RustlsFetcher {
             post,
             |response| async move { Ok(response.status().as_u16()) },
         );
-        match tokio::time::timeout(timeout, exchange).await {
-            Ok(result) => result,
-            Err(_) => Err(HttpsError::Timeout),
-        }
+        bounded(timeout, exchange).await
     }
+}
+
+/// `exchange`'s result, or [`HttpsError::Timeout`] once `timeout` has passed.
+async fn bounded<T>(timeout: Duration, exchange: impl Future<Output = Result<T, HttpsError>>) -> Result<T, HttpsError> {
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .unwrap_or(Err(HttpsError::Timeout))
 }
 
 /// Where an `https:` report URI points.
@@ -340,7 +341,7 @@ impl HttpsFetcher for RustlsFetcher {
 /// [`HttpsError::Connect`] instead of blocking that runtime.
 pub struct BlockingRustlsFetcher {
     inner: RustlsFetcher,
-    runtime: tokio::runtime::Runtime,
+    runtime: BlockingRuntime,
 }
 
 impl std::fmt::Debug for BlockingRustlsFetcher {
@@ -359,22 +360,20 @@ impl BlockingRustlsFetcher {
 
     /// The blocking twin of `fetcher` (made with [`RustlsFetcher::builder`]).
     pub fn from_fetcher(fetcher: RustlsFetcher) -> Result<Self, SetupError> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         Ok(Self {
             inner: fetcher,
-            runtime,
+            runtime: BlockingRuntime::new()?,
         })
     }
 }
 
 impl BlockingHttpsFetcher for BlockingRustlsFetcher {
     fn get(&self, request: &FetchRequest<'_>) -> Result<HttpsResponse, HttpsError> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(HttpsError::Connect(
+        self.runtime.block_on(self.inner.fetch(request)).unwrap_or_else(|| {
+            Err(HttpsError::Connect(
                 "BlockingRustlsFetcher called inside an async runtime; use RustlsFetcher".into(),
-            ));
-        }
-        self.runtime.block_on(self.inner.fetch(request))
+            ))
+        })
     }
 }
 

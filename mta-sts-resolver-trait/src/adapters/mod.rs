@@ -40,3 +40,26 @@ pub enum SetupError {
     #[error("could not configure TLS: {0}")]
     Tls(#[from] rustls::Error),
 }
+
+/// The single-threaded tokio runtime a blocking twin owns.
+#[cfg(any(feature = "hickory", feature = "https"))]
+struct BlockingRuntime(tokio::runtime::Runtime);
+
+#[cfg(any(feature = "hickory", feature = "https"))]
+impl BlockingRuntime {
+    fn new() -> std::io::Result<Self> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map(Self)
+    }
+
+    /// Runs `future` to its end, or `None` when called from inside an async
+    /// runtime, which blocking there would stall (tokio would panic).
+    fn block_on<F: std::future::Future>(&self, future: F) -> Option<F::Output> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return None;
+        }
+        Some(self.0.block_on(future))
+    }
+}
